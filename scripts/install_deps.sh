@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs every Debian package quantscale needs to build, test and benchmark (idempotent).
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
+  libopenblas-dev liblapacke-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3
+  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3-torch python3-numpy python3-statsmodels
+  chromium
+  slurm-wlm munge
+)
+# Always refresh the package lists: a fresh machine has none, and installs are idempotent.
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+$SUDO apt-get install -y --no-install-recommends "${PACKAGES[@]}"

@@ -1,0 +1,49 @@
+// quantscale: quantize LLMs, evaluate them by knowledge stratum, fit the scaling law.
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include "cli/command_registry.h"
+#include "core/blas.h"
+#include "core/error.h"
+
+namespace qs::cli {
+std::vector<Command>& command_registry() {
+  static std::vector<Command> registry;
+  return registry;
+}
+}  // namespace qs::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"quantscale — task-stratified scaling laws for quantized LLMs"};
+  app.set_version_flag("--version", std::string(QS_VERSION) + " (" + QS_GIT_REVISION + ")");
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "worker threads (default: all cores)");
+
+  auto& registry = qs::cli::command_registry();
+  std::sort(registry.begin(), registry.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::map<CLI::App*, std::function<int()>> actions;
+  for (auto& command : registry) {
+    CLI::App* sub = app.add_subcommand(command.name, command.description);
+    actions[sub] = command.setup(*sub);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (threads > 0) qs::blas::set_threads(threads);
+  try {
+    for (auto& [sub, action] : actions)
+      if (sub->parsed()) return action();
+  } catch (const qs::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 3;
+  }
+  return 1;
+}

@@ -1,0 +1,30 @@
+#pragma once
+// Thin row-major wrappers over OpenBLAS (CBLAS) and LAPACKE, so call sites read like the math.
+// Matrices are row-major with an explicit leading dimension (elements between rows).
+#include <cstddef>
+
+namespace qs::blas {
+
+enum class Trans { No, Yes };
+
+// C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C
+void sgemm(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+           const float* b, int ldb, float beta, float* c, int ldc);
+void dgemm(Trans trans_a, Trans trans_b, int m, int n, int k, double alpha, const double* a, int lda,
+           const double* b, int ldb, double beta, double* c, int ldc);
+
+// Upper triangle of C[n,n] = alpha * A^T A + beta * C with A[k,n] (rows are samples):
+// the Hessian accumulation X^T X of GPTQ.
+void ssyrk_upper_ata(int n, int k, float alpha, const float* a, int lda, float beta, float* c, int ldc);
+void dsyrk_upper_ata(int n, int k, double alpha, const double* a, int lda, double beta, double* c, int ldc);
+
+// Cholesky A = U^T U in place (upper). Returns LAPACK info: 0 ok, >0 not positive definite.
+int dpotrf_upper(int n, double* a, int lda);
+// Inverse of a symmetric positive definite matrix from its upper Cholesky factor (upper written).
+int dpotri_upper(int n, double* a, int lda);
+
+// Number of threads BLAS uses; set once at start-up from --threads.
+void set_threads(int threads);
+int threads();
+
+}  // namespace qs::blas

@@ -1,0 +1,58 @@
+#include "test_support.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/shared_paths.h"
+
+namespace qs::test {
+
+std::string shared_file(const std::string& relative) {
+  std::string path = qs::shared_path(relative);
+  if (!std::filesystem::exists(path)) {
+    std::string message = "missing shared data: " + path +
+                          " (set QS_SHARED_DIR or place the shared/ folder beside the checkout)";
+    ADD_FAILURE() << message;
+    throw std::runtime_error(message);
+  }
+  return path;
+}
+
+ScratchDir::ScratchDir(const std::string& name) {
+  auto base = std::filesystem::temp_directory_path() / ("qs_test_" + std::to_string(::getpid()));
+  path_ = (base / name).string();
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+CommandResult run_shell(const std::string& command) {
+  CommandResult result{-1, ""};
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+CommandResult run_quantscale(const std::string& arguments) {
+  return run_shell(std::string("QS_NO_PROGRESS=1 ") + QS_BINARY + " " + arguments);
+}
+
+CommandResult run_reference(const std::string& script, const std::string& arguments) {
+  return run_shell(std::string("/usr/bin/python3 ") + QS_TEST_SOURCE_DIR + "/reference/" + script + " " + arguments);
+}
+
+}  // namespace qs::test
