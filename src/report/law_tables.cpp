@@ -136,7 +136,7 @@ Table strata_difference_table(const law::LawStudy& study) {
       if (b.stratum_a == d.stratum_a && b.stratum_b == d.stratum_b && b.factor == d.factor && b.interval.replicates > 0) {
         boot_ci = interval(b.interval.low, b.interval.high);
         // No resample crossed zero: the p-value is below the bootstrap's resolution 1/R.
-        boot_p = b.p_value > 0 ? p_value(b.p_value) : "<" + p_value(1.0 / b.interval.replicates);
+        boot_p = b.p_value > 0 ? p_value(b.p_value) : std::string("<").append(p_value(1.0 / b.interval.replicates));
       }
     t.rows.push_back({law::exponent_symbol(d.factor), d.stratum_a + " − " + d.stratum_b, fixed(d.difference, 4),
                       fixed(d.se, 4), fixed(d.t, 2), fixed(d.df, 0), p_value(d.p_value), boot_ci, boot_p});
