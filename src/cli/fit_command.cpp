@@ -21,8 +21,9 @@ struct FitArgs {
 };
 
 int run_fit(const FitArgs& args) {
+  law::StudyOptions options = report::study_options(args.study);  // bad options fail before any reading
   auto rows = law::load_observations(args.input);
-  law::LawStudy study = law::run_law_study(rows, report::study_options(args.study), args.input);
+  law::LawStudy study = law::run_law_study(rows, options, args.input);
   std::string text;
   for (const auto& m : report::study_messages(study)) text += "note: " + m + "\n";
   text += "\n" + report::render_text(report::fit_overview_table(study)) + "\n";

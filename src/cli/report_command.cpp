@@ -18,8 +18,9 @@ struct ReportArgs {
 };
 
 int run_report(const ReportArgs& args) {
+  law::StudyOptions options = report::study_options(args.study);  // bad options fail before any reading
   auto rows = law::load_observations(args.input);
-  law::LawStudy study = law::run_law_study(rows, report::study_options(args.study), args.input);
+  law::LawStudy study = law::run_law_study(rows, options, args.input);
   report::ReportFiles files = report::write_report(rows, study, args.out);
   std::printf("wrote %s (%d figures), %s, %s\n", files.html.c_str(), files.figures, files.markdown.c_str(),
               files.fit_json.c_str());
