@@ -1,5 +1,7 @@
 #include "model/dense_weight.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "core/error.h"
@@ -11,21 +13,21 @@ namespace {
 template <typename Word>
 int64_t first_non_finite(const uint8_t* data, int64_t count, Word exponent_mask) {
   const auto* words = reinterpret_cast<const Word*>(data);
-  int64_t found = -1;
-#pragma omp parallel for schedule(static) reduction(max : found)
-  for (int64_t block = 0; block < (count + 65535) / 65536; ++block) {
-    const int64_t end = std::min(count, (block + 1) * 65536);
-    bool bad = false;
-    for (int64_t i = block * 65536; i < end; ++i) bad |= (words[i] & exponent_mask) == exponent_mask;
-    if (bad) {
-      for (int64_t i = block * 65536; i < end; ++i)
-        if ((words[i] & exponent_mask) == exponent_mask) {
-          found = std::max(found, -i - 2);  // encode the smallest index as the largest value
-          break;
-        }
-    }
+  constexpr int64_t kBlock = 65536;
+  int64_t first = INT64_MAX;
+#pragma omp parallel for schedule(static) reduction(min : first)
+  for (int64_t block = 0; block < (count + kBlock - 1) / kBlock; ++block) {
+    const int64_t end = std::min(count, (block + 1) * kBlock);
+    bool bad = false;  // branch-free scan first (vectorizes), locate only when needed
+    for (int64_t i = block * kBlock; i < end; ++i) bad |= (words[i] & exponent_mask) == exponent_mask;
+    if (!bad) continue;
+    for (int64_t i = block * kBlock; i < end; ++i)
+      if ((words[i] & exponent_mask) == exponent_mask) {
+        first = std::min(first, i);
+        break;
+      }
   }
-  return found == -1 ? -1 : -(found + 2);
+  return first == INT64_MAX ? -1 : first;
 }
 }  // namespace
 
