@@ -367,9 +367,12 @@ Regex::Regex(std::string_view pattern, const std::string& where) : where_(where)
   compiler.emit(*root);
   compiler.push({Op::Match});
   for (CharClass& cls : classes_) {
+    uint64_t ascii[2] = {0, 0};  // class_matches must not see a half-filled table
     for (char32_t c = 0; c < 128; ++c) {
-      if (class_matches(cls, c)) cls.ascii[c / 64] |= uint64_t{1} << (c % 64);
+      if (class_matches(cls, c)) ascii[c / 64] |= uint64_t{1} << (c % 64);
     }
+    cls.ascii[0] = ascii[0];
+    cls.ascii[1] = ascii[1];
   }
 }
 

@@ -29,15 +29,12 @@ const std::vector<std::string>& corpus() {
   return strings;
 }
 
-// Writes the corpus once per process; returns its path.
-const std::string& corpus_file(const test::ScratchDir& dir) {
-  static const std::string path = [&] {
-    std::string file = dir.file("corpus.jsonl");
-    std::ofstream out(file, std::ios::binary);
-    for (const std::string& s : corpus()) out << nlohmann::json(s).dump() << "\n";
-    return file;
-  }();
-  return path;
+// Writes the corpus as JSON lines into `dir`; returns the file's path.
+std::string corpus_file(const test::ScratchDir& dir) {
+  std::string file = dir.file("corpus.jsonl");
+  std::ofstream out(file, std::ios::binary);
+  for (const std::string& s : corpus()) out << nlohmann::json(s).dump() << "\n";
+  return file;
 }
 
 struct Reference {
@@ -96,6 +93,8 @@ std::unique_ptr<Tokenizer> load_ours(const Case& c, const test::ScratchDir& dir)
   }
   return Tokenizer::load(folder);
 }
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class TokenizerParity : public ::testing::TestWithParam<Case> {};
 
