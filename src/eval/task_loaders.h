@@ -1,0 +1,36 @@
+#pragma once
+// Loaders: one per file layout shipped in shared/benchmarks (and usable for user tasks of the
+// same layout). Each turns one split into lm-eval documents (Doc) already rendered with the
+// lm-eval task's doc_to_text / doc_to_choice / doc_to_target.
+//
+// Errors: a malformed row throws qs::Error("<file>:<line>", "field '<name>': <why>") under
+// RowPolicy::Fail; under RowPolicy::Skip it is counted in LoadReport and listed (never silent).
+// A split with no usable document throws.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "eval/task.h"
+
+namespace qs {
+
+enum class RowPolicy { Fail, Skip };
+
+struct LoadReport {
+  int64_t rows_read = 0;
+  int64_t rows_skipped = 0;
+  std::vector<std::string> skipped;  // "file:line: field 'x': why", the first 50
+};
+
+struct SplitFiles {
+  std::string path;        // file or folder (MMLU)
+  std::string label_path;  // PIQA labels, "" otherwise
+};
+
+// Documents of one split in file order (grouped tasks: groups sorted by name, file order inside).
+std::vector<Doc> load_docs(const TaskSpec& spec, const SplitFiles& files, RowPolicy policy, LoadReport& report);
+
+// Names accepted in TaskSpec::format.
+const std::vector<std::string>& known_formats();
+
+}  // namespace qs
