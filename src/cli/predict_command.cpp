@@ -20,7 +20,7 @@ struct PredictArgs {
 };
 
 std::string show_interval(const law::Interval& i, int decimals) {
-  return report::fixed(i.value, decimals) + "  [" + report::fixed(i.low, decimals) + ", " + report::fixed(i.high, decimals) + "]";
+  return report::with_interval(i.value, i.low, i.high, decimals);
 }
 
 int run_predict(const PredictArgs& args) {

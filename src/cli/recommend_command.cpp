@@ -50,8 +50,7 @@ int run_recommend(const RecommendArgs& args) {
     for (const auto& [stratum, p] : best.predictions) {
       double used = args.conservative ? p.natural.low : p.natural.value;
       t.rows.push_back({stratum, report::fixed(options.floors.at(stratum), 3),
-                        report::fixed(p.natural.value, 3) + "  [" + report::fixed(p.natural.low, 3) + ", " +
-                            report::fixed(p.natural.high, 3) + "]",
+                        report::with_interval(p.natural.value, p.natural.low, p.natural.high, 3),
                         report::fixed(used - options.floors.at(stratum), 3)});
       for (const auto& w : p.warnings) t.notes.push_back("warning: " + w);
     }

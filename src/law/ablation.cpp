@@ -37,29 +37,22 @@ std::vector<AblationStep> nested_ablation(const StratumFit& fit, const std::vect
 
 std::vector<StrataDifference> strata_differences(const std::vector<StratumFit>& fits) {
   std::vector<StrataDifference> out;
-  auto comparable = [](const StratumFit& f) {
-    return f.fitted && f.stratum != kGeneralStratum && f.stratum != kPerplexityStratum;
-  };
-  for (size_t a = 0; a < fits.size(); ++a)
-    for (size_t b = a + 1; b < fits.size(); ++b) {
-      if (!comparable(fits[a]) || !comparable(fits[b])) continue;
-      for (Factor f : fits[a].factors) {
-        int ka = coefficient_index(fits[a], f), kb = coefficient_index(fits[b], f);
-        if (kb < 0) continue;
-        StrataDifference d;
-        d.stratum_a = fits[a].stratum;
-        d.stratum_b = fits[b].stratum;
-        d.factor = f;
-        double va = fits[a].ols.se[ka] * fits[a].ols.se[ka], vb = fits[b].ols.se[kb] * fits[b].ols.se[kb];
-        d.difference = fits[a].ols.coef[ka] - fits[b].ols.coef[kb];
-        d.se = std::sqrt(va + vb);
-        d.t = d.difference / d.se;
-        // Welch–Satterthwaite degrees of freedom.
-        d.df = (va + vb) * (va + vb) / (va * va / fits[a].ols.df_resid + vb * vb / fits[b].ols.df_resid);
-        d.p_value = student_t_two_sided_p(d.t, d.df);
-        out.push_back(d);
-      }
-    }
+  for (const ExponentPair& pair : comparable_exponents(fits)) {
+    const OlsResult& a = fits[pair.a].ols;
+    const OlsResult& b = fits[pair.b].ols;
+    StrataDifference d;
+    d.stratum_a = fits[pair.a].stratum;
+    d.stratum_b = fits[pair.b].stratum;
+    d.factor = pair.factor;
+    double va = a.se[pair.index_a] * a.se[pair.index_a], vb = b.se[pair.index_b] * b.se[pair.index_b];
+    d.difference = a.coef[pair.index_a] - b.coef[pair.index_b];
+    d.se = std::sqrt(va + vb);
+    d.t = d.difference / d.se;
+    // Welch–Satterthwaite degrees of freedom.
+    d.df = (va + vb) * (va + vb) / (va * va / a.df_resid + vb * vb / b.df_resid);
+    d.p_value = student_t_two_sided_p(d.t, d.df);
+    out.push_back(d);
+  }
   return out;
 }
 

@@ -29,10 +29,6 @@ PercentileInterval interval_of(std::vector<double> values, double confidence) {
   return ci;
 }
 
-bool is_stratum_pair(const std::string& a, const std::string& b) {
-  return a != kGeneralStratum && b != kGeneralStratum && a != kPerplexityStratum && b != kPerplexityStratum;
-}
-
 }  // namespace
 
 BootstrapResult cluster_bootstrap(const std::vector<StratumFit>& fits, const std::vector<std::vector<LawPoint>>& points,
@@ -89,32 +85,25 @@ BootstrapResult cluster_bootstrap(const std::vector<StratumFit>& fits, const std
     for (size_t k = 0; k < fits[s].factors.size(); ++k)
       result.exponents[fits[s].stratum][fits[s].factors[k]] = interval_of(draws[s][k + 1], confidence);
   }
-  for (size_t a = 0; a < fits.size(); ++a)
-    for (size_t b = a + 1; b < fits.size(); ++b) {
-      if (!fits[a].fitted || !fits[b].fitted || !is_stratum_pair(fits[a].stratum, fits[b].stratum)) continue;
-      for (Factor f : fits[a].factors) {
-        int ka = coefficient_index(fits[a], f), kb = coefficient_index(fits[b], f);
-        if (kb < 0) continue;
-        BootstrapDifference d;
-        d.stratum_a = fits[a].stratum;
-        d.stratum_b = fits[b].stratum;
-        d.factor = f;
-        d.estimate = fits[a].ols.coef[ka] - fits[b].ols.coef[kb];
-        std::vector<double> diff;
-        int below = 0, above = 0;
-        for (int r = 0; r < replicates; ++r) {
-          double v = draws[a][ka][r] - draws[b][kb][r];
-          if (std::isnan(v)) continue;
-          diff.push_back(v);
-          below += v <= 0;
-          above += v >= 0;
-        }
-        d.interval = interval_of(diff, confidence);
-        if (!diff.empty())
-          d.p_value = std::min(1.0, 2.0 * std::min(below, above) / static_cast<double>(diff.size()));
-        result.differences.push_back(d);
-      }
+  for (const ExponentPair& pair : comparable_exponents(fits)) {
+    BootstrapDifference d;
+    d.stratum_a = fits[pair.a].stratum;
+    d.stratum_b = fits[pair.b].stratum;
+    d.factor = pair.factor;
+    d.estimate = fits[pair.a].ols.coef[pair.index_a] - fits[pair.b].ols.coef[pair.index_b];
+    std::vector<double> diff;
+    int below = 0, above = 0;
+    for (int r = 0; r < replicates; ++r) {
+      double v = draws[pair.a][pair.index_a][r] - draws[pair.b][pair.index_b][r];
+      if (std::isnan(v)) continue;
+      diff.push_back(v);
+      below += v <= 0;
+      above += v >= 0;
     }
+    d.interval = interval_of(diff, confidence);
+    if (!diff.empty()) d.p_value = std::min(1.0, 2.0 * std::min(below, above) / static_cast<double>(diff.size()));
+    result.differences.push_back(d);
+  }
   return result;
 }
 

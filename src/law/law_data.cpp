@@ -14,43 +14,41 @@ const std::vector<Factor>& all_factors() {
   return factors;
 }
 
-std::string factor_name(Factor factor) {
-  switch (factor) {
-    case Factor::N: return "N";
-    case Factor::B: return "B";
-    case Factor::G: return "G";
-    case Factor::Cb: return "Cb";
-  }
-  return "?";
+namespace {
+
+struct FactorNames {
+  Factor factor;
+  const char* name;      // as in --factors
+  const char* exponent;  // as in fit.json
+  const char* symbol;    // as in the paper
+};
+
+// The law's four knobs and their exponents (PAPER.md: α of N, β of B, γ of Cb, δ of G).
+constexpr FactorNames kFactorNames[] = {{Factor::N, "N", "alpha", "α"},
+                                        {Factor::B, "B", "beta", "β"},
+                                        {Factor::G, "G", "delta", "δ"},
+                                        {Factor::Cb, "Cb", "gamma", "γ"}};
+
+const FactorNames& names_of(Factor factor) {
+  for (const auto& n : kFactorNames)
+    if (n.factor == factor) return n;
+  throw Error("factor", "unknown factor");
 }
 
-std::string exponent_name(Factor factor) {
-  switch (factor) {
-    case Factor::N: return "alpha";
-    case Factor::B: return "beta";
-    case Factor::G: return "delta";
-    case Factor::Cb: return "gamma";
-  }
-  return "?";
-}
+}  // namespace
 
-std::string exponent_symbol(Factor factor) {
-  switch (factor) {
-    case Factor::N: return "α";
-    case Factor::B: return "β";
-    case Factor::G: return "δ";
-    case Factor::Cb: return "γ";
-  }
-  return "?";
-}
+std::string factor_name(Factor factor) { return names_of(factor).name; }
+std::string exponent_name(Factor factor) { return names_of(factor).exponent; }
+std::string exponent_symbol(Factor factor) { return names_of(factor).symbol; }
 
 Factor parse_factor(const std::string& name) {
   std::string lower;
   for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == "n") return Factor::N;
-  if (lower == "b") return Factor::B;
-  if (lower == "g") return Factor::G;
-  if (lower == "cb") return Factor::Cb;
+  for (const auto& n : kFactorNames) {
+    std::string candidate = n.name;
+    for (char& c : candidate) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == candidate) return n.factor;
+  }
   throw Error("--factors", "unknown factor '" + name + "' (choose from N, B, G, Cb)");
 }
 

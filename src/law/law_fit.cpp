@@ -116,4 +116,20 @@ StratumFit fit_stratum(const std::string& stratum, Response response, const std:
   return fit;
 }
 
+std::vector<ExponentPair> comparable_exponents(const std::vector<StratumFit>& fits) {
+  auto comparable = [](const StratumFit& f) {
+    return f.fitted && f.stratum != kGeneralStratum && f.stratum != kPerplexityStratum;
+  };
+  std::vector<ExponentPair> pairs;
+  for (size_t a = 0; a < fits.size(); ++a)
+    for (size_t b = a + 1; b < fits.size(); ++b) {
+      if (!comparable(fits[a]) || !comparable(fits[b])) continue;
+      for (Factor f : fits[a].factors) {
+        int kb = coefficient_index(fits[b], f);
+        if (kb >= 0) pairs.push_back({a, b, f, coefficient_index(fits[a], f), kb});
+      }
+    }
+  return pairs;
+}
+
 }  // namespace qs::law

@@ -46,4 +46,13 @@ double factor_value(Factor factor, const LawPoint& point);
 // Index of a factor's coefficient in fit.ols (0 = ln A), or -1 when it is not in the fit.
 int coefficient_index(const StratumFit& fit, Factor factor);
 
+// One exponent shared by two fitted L-strata (General and L0 excluded): the comparisons the
+// strata tests make (ablation.h Welch t, bootstrap.h differences).
+struct ExponentPair {
+  size_t a, b;   // indices into the fits
+  Factor factor;
+  int index_a, index_b;  // coefficient indices in each fit
+};
+std::vector<ExponentPair> comparable_exponents(const std::vector<StratumFit>& fits);
+
 }  // namespace qs::law

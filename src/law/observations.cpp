@@ -63,7 +63,7 @@ Observation make_observation(const std::vector<Cell>& cells, const std::string& 
   o.model = parse_text(cells[1], at(1));
   o.architecture = cells[2].is_null ? "" : cells[2].text;
   o.n_params = parse_integer(cells[3], at(3));
-  o.n_params_nonembed = parse_integer(cells[4], at(4));
+  o.n_params_nonembed = cells[4].is_null ? 0 : parse_integer(cells[4], at(4));  // 0 = unknown
   o.method = parse_text(cells[5], at(5));
   o.bits = static_cast<int>(parse_integer(cells[6], at(6)));
   o.group_size = static_cast<int>(parse_integer(cells[7], at(7)));

@@ -88,49 +88,39 @@ std::vector<Figure> accuracy_vs_bits_figures(const std::vector<law::Observation>
   return figures;
 }
 
-std::vector<Figure> fitted_vs_measured_figures(const law::LawStudy& study) {
+namespace {
+
+// One scatter per fitted stratum against the fitted values, points coloured by model, with a
+// dashed reference line; `measured` says whether y is the measurement or the residual.
+std::vector<Figure> per_stratum_scatter(const law::LawStudy& study, bool measured) {
   std::vector<Figure> figures;
   for (size_t i = 0; i < study.fits.size(); ++i) {
     const auto& fit = study.fits[i];
     if (!fit.fitted) continue;
     Figure f;
-    f.id = "fitted-" + fit.stratum;
-    f.caption = "Stratum " + fit.stratum + ": measured against fitted " + response_label(fit) +
-                " (dashed: perfect agreement); R² = " + fixed(fit.ols.r2, 4);
-    f.plot.title = fit.stratum + ": fitted vs measured";
+    f.id = (measured ? "fitted-" : "residuals-") + fit.stratum;
+    f.caption = measured ? "Stratum " + fit.stratum + ": measured against fitted " + response_label(fit) +
+                               " (dashed: perfect agreement); R² = " + fixed(fit.ols.r2, 4)
+                         : "Stratum " + fit.stratum + ": residuals against fitted values, by model (structure here "
+                                                      "means the power-law form misses something)";
+    f.plot.title = fit.stratum + (measured ? ": fitted vs measured" : ": residuals");
     f.plot.x_label = "fitted " + response_label(fit);
-    f.plot.y_label = "measured " + response_label(fit);
+    f.plot.y_label = measured ? "measured " + response_label(fit) : "residual";
     f.plot.series = series_by_model(fit, study.points[i], [&](size_t k) {
-      return std::pair{fit.ols.fitted[k], fit.ols.fitted[k] + fit.ols.residuals[k]};
+      return std::pair{fit.ols.fitted[k], (measured ? fit.ols.fitted[k] : 0.0) + fit.ols.residuals[k]};
     });
     auto [lo, hi] = std::minmax_element(fit.ols.fitted.begin(), fit.ols.fitted.end());
-    f.plot.segments.push_back({*lo, *lo, *hi, *hi, true});
+    f.plot.segments.push_back({*lo, measured ? *lo : 0.0, *hi, measured ? *hi : 0.0, true});
     figures.push_back(std::move(f));
   }
   return figures;
 }
 
-std::vector<Figure> residual_figures(const law::LawStudy& study) {
-  std::vector<Figure> figures;
-  for (size_t i = 0; i < study.fits.size(); ++i) {
-    const auto& fit = study.fits[i];
-    if (!fit.fitted) continue;
-    Figure f;
-    f.id = "residuals-" + fit.stratum;
-    f.caption = "Stratum " + fit.stratum + ": residuals against fitted values, by model (structure here means the "
-                "power-law form misses something)";
-    f.plot.title = fit.stratum + ": residuals";
-    f.plot.x_label = "fitted " + response_label(fit);
-    f.plot.y_label = "residual";
-    f.plot.series = series_by_model(fit, study.points[i], [&](size_t k) {
-      return std::pair{fit.ols.fitted[k], fit.ols.residuals[k]};
-    });
-    auto [lo, hi] = std::minmax_element(fit.ols.fitted.begin(), fit.ols.fitted.end());
-    f.plot.segments.push_back({*lo, 0, *hi, 0, true});
-    figures.push_back(std::move(f));
-  }
-  return figures;
-}
+}  // namespace
+
+std::vector<Figure> fitted_vs_measured_figures(const law::LawStudy& study) { return per_stratum_scatter(study, true); }
+
+std::vector<Figure> residual_figures(const law::LawStudy& study) { return per_stratum_scatter(study, false); }
 
 std::vector<Figure> exponent_figures(const law::LawStudy& study) {
   std::vector<Figure> figures;

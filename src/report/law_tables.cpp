@@ -9,11 +9,7 @@ namespace {
 
 using law::Factor;
 
-std::string interval(double low, double high, int decimals = 3) {
-  std::string out = "[";
-  out.append(fixed(low, decimals)).append(", ").append(fixed(high, decimals)).append("]");
-  return out;
-}
+std::string interval(double low, double high, int decimals = 3) { return interval_text(low, high, decimals); }
 
 std::string coefficient_label(const law::StratumFit& fit, int k) {
   if (k == 0) return "ln A";

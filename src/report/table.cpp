@@ -89,6 +89,16 @@ std::string fixed(double value, int decimals) {
   return s;
 }
 
+std::string interval_text(double low, double high, int decimals) {
+  std::string out = "[";
+  out.append(fixed(low, decimals)).append(", ").append(fixed(high, decimals)).append("]");
+  return out;
+}
+
+std::string with_interval(double value, double low, double high, int decimals) {
+  return fixed(value, decimals).append("  ").append(interval_text(low, high, decimals));
+}
+
 std::string p_value(double value) {
   if (std::isnan(value)) return "–";
   if (value <= 0) return "<1e-300";

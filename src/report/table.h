@@ -19,6 +19,10 @@ std::string render_html(const Table& table);
 
 // "%.<digits>g"-style number formatting with fixed decimals: fixed(0.12345, 3) = "0.123".
 std::string fixed(double value, int decimals);
+// "0.824  [0.791, 0.852]": a value with its interval.
+std::string with_interval(double value, double low, double high, int decimals);
+// "[0.791, 0.852]"
+std::string interval_text(double low, double high, int decimals);
 // Significant digits, scientific when tiny: p-values ("<1e-300" for 0).
 std::string p_value(double value);
 // 8.0e9 -> "8.0B", 6.0e8 -> "600M".
