@@ -12,7 +12,6 @@
 #include "core/error.h"
 #include "model/perplexity.h"
 #include "quant/gptq_weight.h"
-#include "quant/calibration.h"
 #include "quant/model_loader.h"
 #include "quant/quantize_model.h"
 #include "test_support.h"
