@@ -217,7 +217,9 @@ QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOp
         entry.out_features = out;
         entry.in_features = in;
         QuantizedLinear q;
-        const QuantizedLinear rtn = rtn_quantize(w.data(), out, in, gptq_options.grid, gptq_options.group_size, full_name);
+        // RTN is the result for --method rtn and the baseline of the held-out error for gptq.
+        QuantizedLinear rtn;
+        if (!gptq || measure) rtn = rtn_quantize(w.data(), out, in, gptq_options.grid, gptq_options.group_size, full_name);
         double gptq_seconds = 0;
         if (gptq) {
           GptqStats stats;
