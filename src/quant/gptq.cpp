@@ -81,13 +81,8 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
   for (int64_t o = 0; o < out; ++o)
     for (int64_t i = 0; i < in; ++i) wt[i * out + o] = weight[o * in + i];
 
-  QuantizedLinear result;
-  result.out_features = out;
-  result.in_features = in;
-  result.bits = grid.bits;
-  result.group_size = group;
-  const int64_t n_groups = (in + group - 1) / group;
-  result.scales.assign(n_groups * out, 0);
+  QuantizedLinear result = allocate_quantized_linear(out, in, grid.bits, group);
+  const int64_t n_groups = result.n_groups();
   std::vector<double> zeros(n_groups * out, 0);
 
   std::vector<double> scale(out), zero(out);
@@ -133,7 +128,6 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
   st.seconds_cholesky = seconds_since(start);
 
   start = std::chrono::steady_clock::now();
-  result.codes.assign(out * in, 0);
   const int64_t block_size = options.block_size;
   std::vector<double> block_w(block_size * out), block_err(block_size * out);
   for (int64_t i1 = 0; i1 < in; i1 += block_size) {
@@ -196,15 +190,8 @@ QuantizedLinear rtn_quantize(const float* weight, int64_t out_features, int64_t 
   const int64_t out = out_features, in = in_features;
   const int group = check_layer_input(weight, out, in, grid, group_size, layer);
   std::vector<double> w(weight, weight + out * in);
-  QuantizedLinear result;
-  result.out_features = out;
-  result.in_features = in;
-  result.bits = grid.bits;
-  result.group_size = group;
-  const int64_t n_groups = (in + group - 1) / group;
-  result.scales.assign(n_groups * out, 0);
-  result.zeros.assign(n_groups * out, 0);
-  result.codes.assign(out * in, 0);
+  QuantizedLinear result = allocate_quantized_linear(out, in, grid.bits, group);
+  const int64_t n_groups = result.n_groups();
   result.g_idx = sequential_g_idx(in, group);
   std::vector<double> scale(out), zero(out);
   for (int64_t g = 0; g < n_groups; ++g) {

@@ -17,6 +17,19 @@ void QuantizedLinear::dequantize_rows(int64_t row_begin, int64_t row_end, float*
   }
 }
 
+QuantizedLinear allocate_quantized_linear(int64_t out_features, int64_t in_features, int bits, int group_size) {
+  QuantizedLinear q;
+  q.out_features = out_features;
+  q.in_features = in_features;
+  q.bits = bits;
+  q.group_size = group_size;
+  const int64_t n_groups = (in_features + group_size - 1) / group_size;
+  q.codes.assign(out_features * in_features, 0);
+  q.scales.assign(n_groups * out_features, 0);
+  q.zeros.assign(n_groups * out_features, 0);
+  return q;
+}
+
 std::vector<int32_t> sequential_g_idx(int64_t in_features, int group_size) {
   std::vector<int32_t> g_idx(in_features);
   for (int64_t i = 0; i < in_features; ++i) g_idx[i] = static_cast<int32_t>(i / group_size);

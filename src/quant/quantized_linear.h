@@ -23,6 +23,10 @@ struct QuantizedLinear {
   void dequantize_rows(int64_t row_begin, int64_t row_end, float* dst, bool fp16_scales) const;
 };
 
+// A layer of the given shape with zeroed codes, scales and zeros (ceil(in / group_size) groups)
+// and g_idx left empty: what GPTQ and RTN fill in.
+QuantizedLinear allocate_quantized_linear(int64_t out_features, int64_t in_features, int bits, int group_size);
+
 // ceil(in / group_size) groups, g_idx[i] = i / group_size: the layout without act-order.
 std::vector<int32_t> sequential_g_idx(int64_t in_features, int group_size);
 
