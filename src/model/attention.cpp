@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "model/parallel.h"
 
 namespace qs {
 
@@ -19,7 +20,7 @@ constexpr int64_t kQueryBlock = 128;
 
 void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_visible) {
   // Row r sees keys [0, first_visible + r]; the rest are masked out (probability 0).
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(rows * ld))
   for (int64_t r = 0; r < rows; ++r) {
     float* row = scores + r * ld;
     const int64_t visible = first_visible + r + 1;
