@@ -59,6 +59,7 @@ void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBa
       const int64_t n_new = b0 + rows;  // new keys visible to the block's last row
       const int64_t ld = past + n_new;
       scores.resize(static_cast<size_t>(rows * ld));
+      const SmallGemmScope small_gemms(rows * ld * hd);
       for (int64_t h = 0; h < config.n_heads; ++h) {
         const int64_t g = h / group;
         const float* q_block = q + (row0 + b0) * q_dim + h * hd;
