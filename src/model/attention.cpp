@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "model/parallel.h"
 
 namespace qs {
 
@@ -19,7 +20,7 @@ constexpr int64_t kQueryBlock = 128;
 
 void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_visible) {
   // Row r sees keys [0, first_visible + r]; the rest are masked out (probability 0).
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(rows * ld))
   for (int64_t r = 0; r < rows; ++r) {
     float* row = scores + r * ld;
     const int64_t visible = first_visible + r + 1;
@@ -58,6 +59,7 @@ void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBa
       const int64_t n_new = b0 + rows;  // new keys visible to the block's last row
       const int64_t ld = past + n_new;
       scores.resize(static_cast<size_t>(rows * ld));
+      const SmallGemmScope small_gemms(rows * ld * hd);
       for (int64_t h = 0; h < config.n_heads; ++h) {
         const int64_t g = h / group;
         const float* q_block = q + (row0 + b0) * q_dim + h * hd;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "model/parallel.h"
 
 namespace qs {
 
@@ -15,7 +16,7 @@ int64_t first_non_finite(const uint8_t* data, int64_t count, Word exponent_mask)
   const auto* words = reinterpret_cast<const Word*>(data);
   constexpr int64_t kBlock = 65536;
   int64_t first = INT64_MAX;
-#pragma omp parallel for schedule(static) reduction(min : first)
+#pragma omp parallel for schedule(static) reduction(min : first) if (worth_parallel(count))
   for (int64_t block = 0; block < (count + kBlock - 1) / kBlock; ++block) {
     const int64_t end = std::min(count, (block + 1) * kBlock);
     bool bad = false;  // branch-free scan first (vectorizes), locate only when needed

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <numbers>
+#include "model/parallel.h"
 
 namespace qs {
 
@@ -9,7 +10,7 @@ void apply_norm(NormKind kind, const NormWeights& norm, double eps, const float*
                 float* y) {
   const float* w = norm.weight.data();
   const float* b = norm.bias.empty() ? nullptr : norm.bias.data();
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(rows * width))
   for (int64_t r = 0; r < rows; ++r) {
     const float* in = x + r * width;
     float* out = y + r * width;
@@ -44,12 +45,12 @@ inline float activate(Activation activation, float x) {
 }  // namespace
 
 void apply_activation(Activation activation, float* x, int64_t count) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(8 * count))
   for (int64_t i = 0; i < count; ++i) x[i] = activate(activation, x[i]);
 }
 
 void gated_activation(Activation activation, float* gate, const float* up, int64_t count) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(8 * count))
   for (int64_t i = 0; i < count; ++i) gate[i] = activate(activation, gate[i]) * up[i];
 }
 
@@ -82,7 +83,7 @@ RotaryEmbedding::RotaryEmbedding(const ModelConfig& config)
 void RotaryEmbedding::apply(float* x, int64_t ld, int64_t n_heads, std::span<const int64_t> positions) const {
   const int64_t half = rotary_dim_ / 2;
   const auto n_tokens = static_cast<int64_t>(positions.size());
-#pragma omp parallel
+#pragma omp parallel if (worth_parallel(n_tokens * n_heads * head_dim_))
   {
     std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
 #pragma omp for schedule(static)

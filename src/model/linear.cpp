@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "model/parallel.h"
 
 namespace qs {
 
@@ -32,7 +33,7 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
     for (int64_t r0 = 0; r0 < out; r0 += rows) {
       const int64_t r1 = std::min(out, r0 + rows);
       // Widen in parallel: 16-row slices keep each thread on its own cache lines.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel((r1 - r0) * in))
       for (int64_t r = r0; r < r1; r += 16) w.rows_to_f32(r, std::min(r1, r + 16), tile.data() + (r - r0) * in);
       blas::sgemm(blas::Trans::No, blas::Trans::Yes, static_cast<int>(n_tokens), static_cast<int>(r1 - r0),
                   static_cast<int>(in), 1.0f, x, static_cast<int>(in), tile.data(), static_cast<int>(in), 0.0f,
@@ -40,7 +41,7 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
     }
   }
   if (bias != nullptr) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(n_tokens * out))
     for (int64_t t = 0; t < n_tokens; ++t)
       for (int64_t o = 0; o < out; ++o) y[t * out + o] += bias[o];
   }

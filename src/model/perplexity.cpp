@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "model/layer_ops.h"
+#include "model/parallel.h"
 
 namespace qs {
 
@@ -36,7 +37,8 @@ PerplexityResult strided_perplexity(const Transformer& model, std::span<const in
     previous_end = end;
     if (end == n) break;
   }
-  const int64_t total = n - 1;  // every token but the first is scored exactly once
+  int64_t total = 0;
+  for (const Window& w : windows) total += w.end - w.first_scored;
   const int64_t vocab = model.config().vocab_size, d = model.config().d_model;
   const int64_t logit_rows = std::max<int64_t>(16, (int64_t{64} << 20) / vocab);  // ~256 MB of logits
 
@@ -75,7 +77,7 @@ PerplexityResult strided_perplexity(const Transformer& model, std::span<const in
       logits.resize((r1 - r0) * static_cast<size_t>(vocab));
       model.logits(gathered.data(), static_cast<int64_t>(r1 - r0), logits.data());
       std::vector<double> logprobs(r1 - r0);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(static_cast<int64_t>(r1 - r0) * vocab))
       for (size_t r = r0; r < r1; ++r)
         logprobs[r - r0] = score_token(logits.data() + (r - r0) * static_cast<size_t>(vocab), vocab, targets[r]).logprob;
       for (double logprob : logprobs) result.nll_sum -= logprob;  // fixed order: reproducible sums

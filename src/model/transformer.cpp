@@ -8,6 +8,7 @@
 #include "model/attention.h"
 #include "model/dense_weight.h"
 #include "model/linear.h"
+#include "model/parallel.h"
 
 namespace qs {
 
@@ -137,7 +138,7 @@ void Transformer::attention(int64_t layer, const float* x, const SequenceBatch& 
     std::vector<float> qkv(static_cast<size_t>(n * (q_dim + 2 * kv_dim)));
     run_linear(layer, find_linear(layer, LinearRole::QKV), x, n, qkv.data(), observer);
     const int64_t width = q_dim + 2 * kv_dim;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(n * width))
     for (int64_t t = 0; t < n; ++t)
       for (int64_t h = 0; h < c.n_heads; ++h) {
         const float* src = qkv.data() + t * width + h * 3 * hd;
@@ -193,15 +194,15 @@ void Transformer::forward_block(int64_t layer, std::vector<float>& hidden, const
     // x = x + attn(ln1(x)) + mlp(ln2(x))  (GPT-NeoX use_parallel_residual)
     apply_norm(c.arch->norm, weights.mlp_norm, c.norm_eps, hidden.data(), n, d, normed.data());
     mlp(layer, normed.data(), n, mlp_out.data(), observer);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(n * d))
     for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i] + mlp_out[i];
   } else {
     // x = x + attn(ln1(x)); x = x + mlp(ln2(x))
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(n * d))
     for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i];
     apply_norm(c.arch->norm, weights.mlp_norm, c.norm_eps, hidden.data(), n, d, normed.data());
     mlp(layer, normed.data(), n, mlp_out.data(), observer);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_parallel(n * d))
     for (int64_t i = 0; i < n * d; ++i) hidden[i] += mlp_out[i];
   }
 }

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "model/language_model.h"
+#include "tokenizer/tokenizer.h"
 #include "model/transformer.h"
 
 namespace qs {

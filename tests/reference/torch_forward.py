@@ -19,37 +19,42 @@ import os
 import struct
 import sys
 
+import numpy
 import torch
 
-DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64": torch.float64}
+# safetensors dtype -> (numpy storage type, torch dtype viewed over it); numpy has no bfloat16.
+NUMPY_VIEWS = {"F32": (numpy.float32, torch.float32), "F16": (numpy.int16, torch.float16),
+               "BF16": (numpy.int16, torch.bfloat16), "F64": (numpy.float64, torch.float64)}
 
 
-def read_safetensors(path):
+def read_safetensors(path, dtype=torch.float64):
+    """Tensors of one safetensors file, converted to `dtype` (memory-mapped, no full read)."""
     with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+    mapped = numpy.memmap(path, dtype=numpy.uint8, mode="r")
     base = 8 + n
     tensors = {}
     for name, entry in header.items():
         if name == "__metadata__":
             continue
         begin, end = entry["data_offsets"]
-        raw = bytearray(data[base + begin:base + end])
-        t = torch.frombuffer(raw, dtype=DTYPES[entry["dtype"]]) if raw else torch.zeros(0, dtype=DTYPES[entry["dtype"]])
-        tensors[name] = t.reshape(entry["shape"]).to(torch.float64)
+        raw = numpy.asarray(mapped[base + begin:base + end])
+        storage, torch_dtype = NUMPY_VIEWS[entry["dtype"]]
+        t = torch.from_numpy(raw.view(storage).copy() if raw.size else numpy.zeros(0, storage)).view(torch_dtype)
+        tensors[name] = t.reshape(entry["shape"]).to(dtype)
     return tensors
 
 
-def load_weights(model_dir):
+def load_weights(model_dir, dtype=torch.float64):
     single = os.path.join(model_dir, "model.safetensors")
     if os.path.exists(single):
-        return read_safetensors(single)
+        return read_safetensors(single, dtype)
     with open(os.path.join(model_dir, "model.safetensors.index.json")) as f:
         index = json.load(f)
     tensors = {}
     for shard in sorted(set(index["weight_map"].values())):
-        tensors.update(read_safetensors(os.path.join(model_dir, shard)))
+        tensors.update(read_safetensors(os.path.join(model_dir, shard), dtype))
     return tensors
 
 
@@ -114,10 +119,11 @@ ACTIVATIONS = {
 
 
 class Model:
-    def __init__(self, model_dir):
+    def __init__(self, model_dir, dtype=torch.float64):
         with open(os.path.join(model_dir, "config.json")) as f:
             self.cfg = cfg = json.load(f)
-        self.w = load_weights(model_dir)
+        self.dtype = dtype
+        self.w = load_weights(model_dir, dtype)
         self.arch = cfg["architectures"][0]
         self.neox = self.arch == "GPTNeoXForCausalLM"
         if self.arch not in ("LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "GPTNeoXForCausalLM"):
@@ -139,7 +145,7 @@ class Model:
             self.rotary_dim = self.head_dim
             base = cfg.get("rope_theta", 10000.0)
             self.tied = cfg.get("tie_word_embeddings", False)
-        self.inv_freq = rope_inv_freq(cfg, self.rotary_dim, base)
+        self.inv_freq = rope_inv_freq(cfg, self.rotary_dim, base)  # float64; cos/sin cast below
         if self.neox:
             self.embed = self.w["gpt_neox.embed_in.weight"]
             self.head = self.embed if self.tied else self.w["embed_out.weight"]
@@ -188,7 +194,7 @@ class Model:
         h = self.embed[torch.tensor(ids, dtype=torch.long)]
         freqs = torch.arange(t, dtype=torch.float64)[:, None] * self.inv_freq[None, :]
         emb = torch.cat((freqs, freqs), dim=-1)
-        cos, sin = emb.cos(), emb.sin()
+        cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
         prefix = "gpt_neox.layers." if self.neox else "model.layers."
         for layer in range(self.layers):
             p = f"{prefix}{layer}."

@@ -1,0 +1,140 @@
+// Forward-pass throughput: sgemm at the model's shapes, prefill tokens/s (batches of 512-token
+// windows) of the shipped model and of random fp32 checkpoints at the shapes of Qwen3-0.6B and
+// Pythia-160m, the fraction of sgemm peak that reaches (2·N FLOP per token), and peak RSS
+// against the checkpoint's file size. Figures are recorded in docs/engine.md.
+//   ./build/bench/qs_bench --benchmark_filter='Forward|ModelShape'
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/atomic_file.h"
+#include "core/blas.h"
+#include "core/shared_paths.h"
+#include "io/random_checkpoint.h"
+#include "model/transformer.h"
+
+namespace {
+
+using qs::blas::Trans;
+
+constexpr int64_t kWindow = 512;
+
+// Peak resident set since the last reset (VmHWM), bytes.
+int64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
+  return 0;
+}
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+double sgemm_gflops(int m, int n, int k) {
+  std::vector<float> a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(n) * k, 0.25f), c(static_cast<size_t>(m) * n);
+  qs::blas::sgemm(Trans::No, Trans::Yes, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, c.data(), n);  // warm-up
+  const auto start = std::chrono::steady_clock::now();
+  int reps = 0;
+  do {
+    qs::blas::sgemm(Trans::No, Trans::Yes, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, c.data(), n);
+    ++reps;
+  } while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(300));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return 2.0 * m * n * k * reps / seconds / 1e9;
+}
+
+// sgemm peak at n = 2048 (square), measured once per run: the denominator of "fraction of peak".
+double sgemm_peak() {
+  static const double peak = sgemm_gflops(2048, 2048, 2048);
+  return peak;
+}
+
+const char* kPythia160m = R"({"architectures":["GPTNeoXForCausalLM"],"hidden_size":768,"num_hidden_layers":12,
+  "num_attention_heads":12,"intermediate_size":3072,"vocab_size":50304,"rotary_pct":0.25,"rotary_emb_base":10000,
+  "hidden_act":"gelu","layer_norm_eps":1e-5,"use_parallel_residual":true,"tie_word_embeddings":false,
+  "max_position_embeddings":2048})";
+
+// The model to benchmark: the shipped checkpoint, or a random fp32 one written once to a temp dir.
+std::string model_dir(const std::string& name) {
+  if (name == "tinystories") return qs::shared_path("models/tinystories-656k");
+  if (name == "tinystories-fp32") return qs::shared_path("models/tinystories-656k-fp32");
+  const std::string dir = (std::filesystem::temp_directory_path() / ("qs_bench_" + name)).string();
+  if (!std::filesystem::exists(dir + "/model.safetensors")) {
+    const std::string config = name == "qwen3-0.6b" ? qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json"))
+                                                    : std::string(kPythia160m);
+    qs::write_random_checkpoint(dir, config, {.dtype = qs::DType::F32, .seed = 1});
+  }
+  return dir;
+}
+
+void BM_ForwardPrefill(benchmark::State& state, const std::string& name) {
+  const int64_t windows = state.range(0);
+  const std::string dir = model_dir(name);
+  reset_peak_rss();
+  auto model = qs::Transformer::load(dir);
+  const qs::ModelConfig& config = model->config();
+  const int64_t window = std::min(kWindow, config.max_position);
+  std::vector<int32_t> tokens(static_cast<size_t>(windows * window));
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>((i * 7919) % config.vocab_size);
+  const qs::SequenceBatch batch(static_cast<size_t>(windows), qs::SequenceSpan{window});
+  // Logits of every position, in 256-row chunks (what perplexity computes).
+  const int64_t chunk = 256;
+  std::vector<float> logits(static_cast<size_t>(chunk * config.vocab_size));
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    std::vector<float> hidden = model->forward(tokens, batch);
+    for (int64_t r = 0; r < static_cast<int64_t>(tokens.size()); r += chunk)
+      model->logits(hidden.data() + r * config.d_model, std::min<int64_t>(chunk, static_cast<int64_t>(tokens.size()) - r),
+                    logits.data());
+    benchmark::DoNotOptimize(logits.data());
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double params = static_cast<double>(config.parameter_count().total);
+  const double n_tokens = static_cast<double>(tokens.size());
+  const double file_bytes = static_cast<double>(model->checkpoint().file_bytes());
+  state.counters["tok/s"] = benchmark::Counter(n_tokens, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["params"] = params;
+  const double gflops = 2.0 * params * n_tokens * static_cast<double>(state.iterations()) / seconds / 1e9;
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["sgemm_peak_GFLOP/s"] = sgemm_peak();
+  state.counters["of_sgemm_peak"] = gflops / sgemm_peak();
+  state.counters["peak_RSS_MiB"] = static_cast<double>(peak_rss_bytes()) / (1 << 20);
+  state.counters["file_MiB"] = file_bytes / (1 << 20);
+  state.counters["RSS/file"] = static_cast<double>(peak_rss_bytes()) / file_bytes;
+}
+
+// sgemm at the linear shapes of Qwen3-0.6B and Pythia-160m with 2048 tokens (4 windows):
+// [tokens, in] · [out, in]ᵀ as the linear op calls it.
+void BM_ModelShapeSgemm(benchmark::State& state) {
+  const int m = static_cast<int>(state.range(0)), n = static_cast<int>(state.range(1)), k = static_cast<int>(state.range(2));
+  double gflops = 0;
+  for (auto _ : state) gflops = sgemm_gflops(m, n, k);
+  state.counters["GFLOP/s"] = gflops;
+  state.counters["of_peak"] = gflops / sgemm_peak();
+}
+
+BENCHMARK(BM_ModelShapeSgemm)
+    ->ArgNames({"tokens", "out", "in"})
+    ->Args({2048, 2048, 1024})   // Qwen3-0.6B q_proj
+    ->Args({2048, 1024, 1024})   // k_proj / v_proj
+    ->Args({2048, 1024, 2048})   // o_proj
+    ->Args({2048, 3072, 1024})   // gate / up
+    ->Args({2048, 1024, 3072})   // down
+    ->Args({256, 151936, 1024})  // lm_head, one 256-row logits chunk
+    ->Args({2048, 2304, 768})    // Pythia-160m query_key_value
+    ->Args({2048, 3072, 768})    // dense_h_to_4h
+    ->Args({2048, 768, 3072})    // dense_4h_to_h
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ForwardPrefill, tinystories_bf16, std::string("tinystories"))->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ForwardPrefill, tinystories_fp32, std::string("tinystories-fp32"))->Arg(4)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ForwardPrefill, pythia160m_shapes_fp32, std::string("pythia-160m"))->Arg(4)->Iterations(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_ForwardPrefill, qwen3_0_6b_shapes_fp32, std::string("qwen3-0.6b"))->Arg(4)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
