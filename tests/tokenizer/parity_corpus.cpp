@@ -80,7 +80,7 @@ std::vector<std::string> benchmark_strings() {
         strings.push_back(line);
       }
     }
-    for (std::string& s : sample(strings, 150)) all.push_back(truncated(std::move(s), 600));
+    for (std::string& s : sample(strings, 150)) all.push_back(truncated(std::move(s), 300));
   }
   return sample(all, 6000);
 }
@@ -88,11 +88,11 @@ std::vector<std::string> benchmark_strings() {
 std::vector<std::string> text_strings(const std::string& relative, size_t lines, size_t chunks) {
   const std::vector<std::string> all = lines_of(read_all(shared_file(relative)));
   std::vector<std::string> out;
-  for (std::string& line : sample(all, lines)) out.push_back(truncated(std::move(line), 400));
+  for (std::string& line : sample(all, lines)) out.push_back(truncated(std::move(line), 250));
   for (size_t c = 0; c < chunks && all.size() > 8; ++c) {  // multi-line passages keep their line ends
     const size_t start = (c * 7919) % (all.size() - 8);
     std::string chunk;
-    for (size_t i = 0; i < 6; ++i) chunk += truncated(all[start + i], 300) + "\n";
+    for (size_t i = 0; i < 6; ++i) chunk += truncated(all[start + i], 150) + "\n";
     out.push_back(chunk);
   }
   return out;
