@@ -1,0 +1,223 @@
+#include "quant/gptq.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "core/blas.h"
+#include "core/error.h"
+
+namespace qs {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Parameters of one group: rows [col_begin, col_end) of the transposed weight wt[in, out] are the
+// group's input features. find_grid_params wants [out, group] rows, so the block is transposed.
+void group_params(const std::vector<double>& wt, int64_t out, int64_t col_begin, int64_t col_end,
+                  const QuantGrid& grid, double* scale, double* zero) {
+  const int64_t width = col_end - col_begin;
+  std::vector<double> block(out * width);
+  for (int64_t c = 0; c < width; ++c)
+    for (int64_t o = 0; o < out; ++o) block[o * width + c] = wt[(col_begin + c) * out + o];
+  find_grid_params(block.data(), out, width, width, grid, scale, zero);
+}
+
+// U with U^T U = (H + damp * mean(diag H) * I)^-1, written into the upper triangle of `inverse`.
+// Returns false when LAPACK finds a non-positive pivot.
+bool damped_inverse_cholesky(const std::vector<double>& h, int64_t n, double damp, std::vector<double>& inverse) {
+  double mean_diag = 0;
+  for (int64_t i = 0; i < n; ++i) mean_diag += h[i * n + i];
+  mean_diag /= static_cast<double>(n);
+  inverse = h;
+  for (int64_t i = 0; i < n; ++i) inverse[i * n + i] += damp * mean_diag;
+  const int dim = static_cast<int>(n);
+  if (blas::dpotrf_upper(dim, inverse.data(), dim) != 0) return false;   // H = U^T U
+  if (blas::dpotri_upper(dim, inverse.data(), dim) != 0) return false;   // H^-1 (upper)
+  if (blas::dpotrf_upper(dim, inverse.data(), dim) != 0) return false;   // H^-1 = U^T U
+  for (int64_t r = 1; r < n; ++r)
+    for (int64_t c = 0; c < r; ++c) inverse[r * n + c] = 0;  // LAPACK leaves the lower part stale
+  return true;
+}
+
+}  // namespace
+
+int check_layer_input(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,
+                      int group_size, const std::string& layer) {
+  validate(grid, layer);
+  require(out_features > 0 && in_features > 0, layer, "empty weight matrix");
+  require(group_size == -1 || group_size > 0, layer,
+          "group size must be positive or -1 (per channel), got " + std::to_string(group_size));
+  for (int64_t o = 0; o < out_features; ++o)
+    for (int64_t i = 0; i < in_features; ++i)
+      if (!std::isfinite(weight[o * in_features + i]))
+        throw Error(layer, "non-finite weight at row " + std::to_string(o) + ", column " + std::to_string(i));
+  return group_size == -1 ? static_cast<int>(in_features) : std::min<int>(group_size, static_cast<int>(in_features));
+}
+
+QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
+                              std::vector<double> h, const GptqOptions& options, const std::string& layer,
+                              GptqStats* stats) {
+  const int64_t out = out_features, in = in_features;
+  const int group = check_layer_input(weight, out, in, options.grid, options.group_size, layer);
+  require(static_cast<int64_t>(h.size()) == in * in, layer, "Hessian shape does not match in_features");
+  require(options.block_size > 0, layer, "block size must be positive");
+  require(options.damp >= 0, layer, "damping must be >= 0");
+  for (double value : h) require(std::isfinite(value), layer, "non-finite Hessian");
+  GptqStats local;
+  GptqStats& st = stats ? *stats : local;
+  st = GptqStats{};
+  const QuantGrid& grid = options.grid;
+  const int maxq = grid.maxq();
+  const bool per_channel = options.group_size == -1;
+  const bool static_groups = options.static_groups && !per_channel;
+
+  // Transposed working copy wt[in, out]: row i is input feature i, so a column of W is contiguous.
+  std::vector<double> wt(in * out);
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t i = 0; i < in; ++i) wt[i * out + o] = weight[o * in + i];
+
+  QuantizedLinear result;
+  result.out_features = out;
+  result.in_features = in;
+  result.bits = grid.bits;
+  result.group_size = group;
+  const int64_t n_groups = (in + group - 1) / group;
+  result.scales.assign(n_groups * out, 0);
+  std::vector<double> zeros(n_groups * out, 0);
+
+  std::vector<double> scale(out), zero(out);
+  if (per_channel) group_params(wt, out, 0, in, grid, scale.data(), zero.data());
+
+  for (int64_t i = 0; i < in; ++i) {
+    if (h[i * in + i] != 0) continue;
+    h[i * in + i] = 1;
+    std::fill(wt.begin() + i * out, wt.begin() + (i + 1) * out, 0.0);
+    ++st.dead_columns;
+  }
+  if (static_groups)
+    for (int64_t g = 0; g < n_groups; ++g)
+      group_params(wt, out, g * group, std::min<int64_t>((g + 1) * group, in), grid, &result.scales[g * out],
+                   &zeros[g * out]);
+
+  // perm[c] = original index of the c-th processed column.
+  std::vector<int64_t> perm(in);
+  std::iota(perm.begin(), perm.end(), 0);
+  if (options.act_order) {
+    std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return h[a * in + a] > h[b * in + b]; });
+    std::vector<double> permuted_w(in * out), permuted_h(in * in);
+    for (int64_t c = 0; c < in; ++c) {
+      std::copy_n(wt.begin() + perm[c] * out, out, permuted_w.begin() + c * out);
+      for (int64_t d = 0; d < in; ++d) permuted_h[c * in + d] = h[perm[c] * in + perm[d]];
+    }
+    wt.swap(permuted_w);
+    h.swap(permuted_h);
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  std::vector<double> hinv;
+  const double damp_step = 0.0025;  // GPTQModel's damp_auto_increment
+  st.damp_used = options.damp;
+  while (!damped_inverse_cholesky(h, in, st.damp_used, hinv)) {
+    ++st.cholesky_retries;
+    st.damp_used += st.damp_used < damp_step ? damp_step : st.damp_used;  // 0.01, 0.02, 0.04, ...
+    require(st.damp_used <= 1.0, layer, "Hessian not positive definite even with damping 1.0");
+  }
+  if (st.cholesky_retries > 0)
+    std::fprintf(stderr, "warning: %s: Hessian not positive definite at damp %.4g; succeeded with damp %.4g after %d retries\n",
+                 layer.c_str(), options.damp, st.damp_used, st.cholesky_retries);
+  st.seconds_cholesky = seconds_since(start);
+
+  start = std::chrono::steady_clock::now();
+  result.codes.assign(out * in, 0);
+  const int64_t block_size = options.block_size;
+  std::vector<double> block_w(block_size * out), block_err(block_size * out);
+  for (int64_t i1 = 0; i1 < in; i1 += block_size) {
+    const int64_t i2 = std::min(i1 + block_size, in), count = i2 - i1;
+    std::copy(wt.begin() + i1 * out, wt.begin() + i2 * out, block_w.begin());
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t c = i1 + i;
+      if (static_groups) {
+        const int64_t g = perm[c] / group;
+        std::copy_n(&result.scales[g * out], out, scale.begin());
+        std::copy_n(&zeros[g * out], out, zero.begin());
+      } else if (!per_channel && c % group == 0) {
+        // From wt, which holds the updates of earlier blocks only (not of this block's columns).
+        group_params(wt, out, c, std::min<int64_t>(c + group, in), grid, scale.data(), zero.data());
+        std::copy(scale.begin(), scale.end(), result.scales.begin() + (c / group) * out);
+        std::copy(zero.begin(), zero.end(), zeros.begin() + (c / group) * out);
+      }
+      const double d = hinv[c * in + c];
+      double* w = &block_w[i * out];
+      double* err = &block_err[i * out];
+      const int64_t original = perm[c];
+      for (int64_t o = 0; o < out; ++o) {
+        int q = quantize_code(w[o], scale[o], zero[o], maxq);
+        double dequantized = scale[o] * (q - zero[o]);
+        result.codes[o * in + original] = static_cast<uint8_t>(q);
+        err[o] = (w[o] - dequantized) / d;
+        st.loss += (w[o] - dequantized) * (w[o] - dequantized) / (2 * d * d);
+      }
+      // W[:, c+1:i2] -= err * Hinv[c, c+1:i2]  (within the block, column by column)
+      for (int64_t j = i + 1; j < count; ++j) {
+        const double factor = hinv[c * in + i1 + j];
+        double* target = &block_w[j * out];
+        for (int64_t o = 0; o < out; ++o) target[o] -= err[o] * factor;
+      }
+    }
+    // W[:, i2:] -= Err_block * Hinv[i1:i2, i2:], i.e. wt[i2:, :] -= Hinv[i1:i2, i2:]^T Err_block.
+    if (i2 < in)
+      blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(in - i2), static_cast<int>(out),
+                  static_cast<int>(count), -1.0, &hinv[i1 * in + i2], static_cast<int>(in), block_err.data(),
+                  static_cast<int>(out), 1.0, &wt[i2 * out], static_cast<int>(out));
+  }
+  st.seconds_columns = seconds_since(start);
+
+  if (per_channel) {
+    std::copy(scale.begin(), scale.end(), result.scales.begin());
+    std::copy(zero.begin(), zero.end(), zeros.begin());
+  }
+  result.zeros.assign(zeros.begin(), zeros.end());
+  result.g_idx.assign(in, 0);
+  for (int64_t c = 0; c < in; ++c) {
+    // Static groups are defined on the original columns; otherwise on the processing order.
+    const int64_t original = perm[c];
+    result.g_idx[original] = static_cast<int32_t>(static_groups ? original / group : c / group);
+  }
+  return result;
+}
+
+QuantizedLinear rtn_quantize(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,
+                             int group_size, const std::string& layer) {
+  const int64_t out = out_features, in = in_features;
+  const int group = check_layer_input(weight, out, in, grid, group_size, layer);
+  std::vector<double> w(weight, weight + out * in);
+  QuantizedLinear result;
+  result.out_features = out;
+  result.in_features = in;
+  result.bits = grid.bits;
+  result.group_size = group;
+  const int64_t n_groups = (in + group - 1) / group;
+  result.scales.assign(n_groups * out, 0);
+  result.zeros.assign(n_groups * out, 0);
+  result.codes.assign(out * in, 0);
+  result.g_idx = sequential_g_idx(in, group);
+  std::vector<double> scale(out), zero(out);
+  for (int64_t g = 0; g < n_groups; ++g) {
+    const int64_t begin = g * group, end = std::min<int64_t>(begin + group, in);
+    find_grid_params(&w[begin], out, end - begin, in, grid, scale.data(), zero.data());
+    for (int64_t o = 0; o < out; ++o) {
+      result.scales[g * out + o] = scale[o];
+      result.zeros[g * out + o] = static_cast<int32_t>(zero[o]);
+      for (int64_t i = begin; i < end; ++i)
+        result.codes[o * in + i] = static_cast<uint8_t>(quantize_code(w[o * in + i], scale[o], zero[o], grid.maxq()));
+    }
+  }
+  return result;
+}
+
+}  // namespace qs

@@ -1,0 +1,60 @@
+#pragma once
+// GPTQ for one linear layer (Frantar et al. 2022, arXiv 2210.17323, Algorithm 1), with the
+// conventions of the reference implementation (IST-DASLab gptq.py, AutoGPTQ/GPTQModel), so the
+// integer codes match what practitioners' tools produce:
+//  - dead inputs (H_ii = 0): H_ii = 1 and W[:, i] = 0;
+//  - act-order: columns processed by descending diag(H) (stable: ties keep index order);
+//  - damping H += damp * mean(diag H) * I; Cholesky of H^-1, upper (U^T U = H^-1), via LAPACK;
+//  - columns in blocks of 128: inside a block each column is quantized and its error
+//    e = (w - q) / U_ii spread over the block's later columns (rank-1 updates); the columns after
+//    the block get all of the block's errors at once, one GEMM per block (lazy batch updates);
+//  - groups: per-channel (group_size -1) parameters come from the whole W before dead columns are
+//    zeroed; otherwise a group's parameters are found when its first (processed) column is reached,
+//    from W as updated up to the start of the current 128-block (the reference's behaviour);
+//    static_groups computes every group's parameters before act-order permutes the columns;
+//  - g_idx[i] = group of input i; with act-order (not static) the groups follow processing order.
+// Every step runs in fp64 (the reference uses fp32 on a GPU; fp64 makes ties the only source of
+// disagreement with a float64 re-implementation).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "quant/quant_grid.h"
+#include "quant/quantized_linear.h"
+
+namespace qs {
+
+struct GptqOptions {
+  QuantGrid grid;
+  int group_size = 128;       // -1: one group per output channel
+  bool act_order = false;
+  bool static_groups = false;
+  double damp = 0.01;         // fraction of mean(diag H)
+  int block_size = 128;
+};
+
+struct GptqStats {
+  int dead_columns = 0;
+  double damp_used = 0;        // the fraction that made the Cholesky succeed
+  int cholesky_retries = 0;    // > 0: H was not positive definite at the requested damping
+  double loss = 0;             // sum (w - q)^2 / (2 U_ii^2), the reference's "error"
+  double seconds_cholesky = 0;
+  double seconds_columns = 0;
+};
+
+// weight: [out, in] row-major fp32. hessian: [in, in] fp64 (HessianAccumulator::hessian).
+// Throws qs::Error naming `layer` for NaN/Inf weights or Hessian, bad shapes or options, and when
+// even damping 1.0 does not make H positive definite.
+QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
+                              std::vector<double> hessian, const GptqOptions& options, const std::string& layer,
+                              GptqStats* stats = nullptr);
+
+// Round-to-nearest with the same grid and grouping (no Hessian, no act-order).
+QuantizedLinear rtn_quantize(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,
+                             int group_size, const std::string& layer);
+
+// Shared checks: shape, group size, finite weights. Returns the resolved group size.
+int check_layer_input(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,
+                      int group_size, const std::string& layer);
+
+}  // namespace qs

@@ -1,0 +1,99 @@
+#include "quant/gptq_weight.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/half.h"
+#include "quant/gptq_pack.h"
+
+namespace qs {
+
+GptqTensors pack_gptq(const QuantizedLinear& linear, int configured_group_size, const std::string& layer) {
+  const int64_t out = linear.out_features, in = linear.in_features, groups = linear.n_groups();
+  require(in % 32 == 0, layer,
+          "in_features " + std::to_string(in) + " is not a multiple of 32, which the GPTQ qweight layout needs");
+  GptqTensors t;
+  t.bits = linear.bits;
+  t.group_size = configured_group_size;
+  t.out_features = out;
+  t.in_features = in;
+  // codes [out, in] -> [in, out] for packing along the input dimension.
+  std::vector<uint32_t> transposed(in * out);
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t i = 0; i < in; ++i) transposed[i * out + o] = linear.codes[o * in + i];
+  t.qweight = pack_rows(transposed, in, out, linear.bits);
+  std::vector<uint32_t> stored_zeros(groups * out);
+  for (int64_t k = 0; k < groups * out; ++k) {
+    if (linear.zeros[k] < 1)
+      throw Error(layer, "zero point 0 (group " + std::to_string(k / out) + ", row " + std::to_string(k % out) +
+                             ") cannot be stored in the v1 GPTQ format, which stores zero - 1");
+    stored_zeros[k] = static_cast<uint32_t>(linear.zeros[k] - 1);
+  }
+  t.qzeros = pack_columns(stored_zeros, groups, out, linear.bits);
+  t.scales.resize(groups * out);
+  for (int64_t k = 0; k < groups * out; ++k) t.scales[k] = f32_to_fp16(static_cast<float>(linear.scales[k]));
+  t.g_idx = linear.g_idx;
+  return t;
+}
+
+GptqWeight::GptqWeight(GptqTensors tensors, std::string name) : t_(std::move(tensors)), name_(std::move(name)) {
+  const int64_t out = t_.out_features, in = t_.in_features;
+  require(t_.bits == 2 || t_.bits == 3 || t_.bits == 4 || t_.bits == 8, name_,
+          "unsupported GPTQ bits " + std::to_string(t_.bits));
+  require(out > 0 && in > 0 && in % 32 == 0, name_, "in_features must be a positive multiple of 32");
+  require(static_cast<int64_t>(t_.qweight.size()) == in / 32 * t_.bits * out, name_,
+          "qweight is not [in_features / 32 * bits, out_features]");
+  require(!t_.scales.empty() && static_cast<int64_t>(t_.scales.size()) % out == 0, name_,
+          "scales is not [groups, out_features]");
+  const int64_t groups = t_.n_groups();
+  require(static_cast<int64_t>(t_.g_idx.size()) == in, name_, "g_idx is not [in_features]");
+  for (int64_t i = 0; i < in; ++i)
+    require(t_.g_idx[i] >= 0 && t_.g_idx[i] < groups, name_,
+            "g_idx[" + std::to_string(i) + "] = " + std::to_string(t_.g_idx[i]) + " outside [0, " +
+                std::to_string(groups) + ")");
+  // Accept AutoGPTQ's out / 32 * bits width as well as our padded ceil width (equal when out % 32 == 0).
+  const auto zeros = unpack_columns(t_.qzeros, groups, out, t_.bits);
+  scale_f32_.resize(groups * out);
+  zero_f32_.resize(groups * out);
+  for (int64_t k = 0; k < groups * out; ++k) {
+    scale_f32_[k] = fp16_to_f32(t_.scales[k]);
+    zero_f32_[k] = static_cast<float>(zeros[k] + 1);
+  }
+}
+
+void GptqWeight::rows_to_f32(int64_t row_begin, int64_t row_end, float* dst) const {
+  const int64_t out = t_.out_features, in = t_.in_features;
+  const int bits = t_.bits;
+  uint32_t codes[32];
+  for (int64_t run = 0; run < in / 32; ++run) {
+    const int32_t* words = &t_.qweight[run * bits * out];
+    for (int64_t o = row_begin; o < row_end; ++o) {
+      unpack_run(words + o, out, bits, codes);
+      float* row = dst + (o - row_begin) * in + run * 32;
+      for (int k = 0; k < 32; ++k) {
+        const int64_t g = t_.g_idx[run * 32 + k];
+        row[k] = scale_f32_[g * out + o] * (static_cast<float>(codes[k]) - zero_f32_[g * out + o]);
+      }
+    }
+  }
+}
+
+int64_t GptqWeight::stored_bytes() const {
+  return static_cast<int64_t>(t_.qweight.size() * 4 + t_.qzeros.size() * 4 + t_.scales.size() * 2);
+}
+
+double GptqWeight::bits_per_weight() const {
+  return 8.0 * static_cast<double>(stored_bytes()) / static_cast<double>(t_.out_features * t_.in_features);
+}
+
+std::string GptqWeight::format() const {
+  char text[64];
+  if (t_.group_size > 0)
+    std::snprintf(text, sizeof text, "GPTQ %d-bit g%d", t_.bits, t_.group_size);
+  else
+    std::snprintf(text, sizeof text, "GPTQ %d-bit per-channel", t_.bits);
+  return text;
+}
+
+}  // namespace qs

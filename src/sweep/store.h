@@ -1,0 +1,53 @@
+#pragma once
+// The results store: one SQLite file (WAL journal, busy timeout) that many sweeps may read and
+// one process writes. Each finished point is recorded in a single transaction, so after any
+// crash (kill -9, power loss, full disk) the store holds whole points or nothing of a point.
+// Schema: docs/sweep.md; the law stage reads the `law_observations` view.
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "sweep/point_result.h"
+
+struct sqlite3;
+
+namespace qs {
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  struct Options {
+    // SQLite's max_page_count for this connection; 0 = unlimited. Tests use it to simulate
+    // a full disk (writes beyond it fail with SQLITE_FULL).
+    int64_t max_page_count = 0;
+  };
+
+  // Creates or opens the store. Throws qs::Error(path, ...) when the file is not a store,
+  // or was written by a newer quantscale (schema version above kSchemaVersion).
+  explicit Store(const std::string& path) : Store(path, Options{}) {}
+  Store(const std::string& path, const Options& options);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  std::set<std::string> finished_points() const;  // ids with status "ok"
+  std::set<std::string> failed_points() const;    // ids whose last attempt failed
+
+  // Records the point in one transaction. A point already recorded "ok" is left as is and
+  // false is returned (merging the same result twice is a no-op); a failed attempt is
+  // replaced. On any SQLite error the transaction is rolled back and qs::Error is thrown.
+  bool record(const PointResult& result);
+
+  const std::string& path() const { return path_; }
+  sqlite3* handle() const { return db_; }
+
+ private:
+  void exec(const std::string& sql) const;
+  std::set<std::string> points_with_status(const char* status) const;
+  void write_point(const PointResult& result);
+  std::string path_;
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace qs
