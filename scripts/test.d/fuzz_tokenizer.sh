@@ -17,5 +17,5 @@ seed '\x01Hello world, it'"'"'s 12345 <|endoftext|> caf\xc3\xa9 \xe4\xb8\xad\xe6
 seed '\x01\xff\xfe<|im_start|>\xc3' text_invalid
 seed '\x02(?i:'"'"'s|'"'"'t)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+\x00It'"'"'S 2024  ok\r\n' regex
 
-./build-fuzz/fuzz/tokenizer_fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=20 -rss_limit_mb=4096 \
-  -print_final_stats=1 "$CORPUS"
+./build-fuzz/fuzz/tokenizer_fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=120 -rss_limit_mb=4096 \
+  -print_final_stats=1 -artifact_prefix=build-fuzz/ "$CORPUS"
