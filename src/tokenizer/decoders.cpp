@@ -215,12 +215,7 @@ std::unique_ptr<Decoder> make_decoder(const Field& spec) {
     const std::string scheme = spec.str_or("prepend_scheme", spec.bool_or("add_prefix_space", true) ? "always" : "never");
     return std::make_unique<MetaspaceDecoder>(spec.str_or("replacement", "\u2581"), scheme != "never");
   }
-  if (type == "Sequence") {
-    const Field list = spec.at("decoders");
-    std::vector<std::unique_ptr<Decoder>> steps;
-    for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_decoder(list.at(i)));
-    return std::make_unique<SequenceDecoder>(std::move(steps));
-  }
+  if (type == "Sequence") return std::make_unique<SequenceDecoder>(make_each(spec, "decoders", make_decoder));
   spec.at("type").fail("unsupported decoder type '" + type +
                        "' (supported: ByteLevel, ByteFallback, Fuse, Strip, Replace, Metaspace, Sequence)");
 }

@@ -88,12 +88,7 @@ std::unique_ptr<Normalizer> make_normalizer(const Field& spec) {
   if (type == "Prepend") return std::make_unique<PrependNormalizer>(spec.at("prepend").str());
   if (type == "Replace") return std::make_unique<ReplaceNormalizer>(TextPattern(spec.at("pattern")), spec.at("content").str());
   if (type == "Strip") return std::make_unique<StripNormalizer>(spec.bool_or("strip_left", true), spec.bool_or("strip_right", true));
-  if (type == "Sequence") {
-    const Field list = spec.at("normalizers");
-    std::vector<std::unique_ptr<Normalizer>> steps;
-    for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_normalizer(list.at(i)));
-    return std::make_unique<SequenceNormalizer>(std::move(steps));
-  }
+  if (type == "Sequence") return std::make_unique<SequenceNormalizer>(make_each(spec, "normalizers", make_normalizer));
   spec.at("type").fail("unsupported normalizer type '" + type +
                        "' (supported: NFC, NFD, Prepend, Replace, Strip, Sequence)");
 }

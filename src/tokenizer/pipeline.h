@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tokenizer/json_field.h"
@@ -43,6 +44,15 @@ class Decoder {
   // tokenizers' Decoder::decode_chain: tokens in, transformed tokens out (joined by the caller).
   virtual std::vector<std::string> decode_chain(std::vector<std::string> tokens) const = 0;
 };
+
+// The components listed in spec[key] (a "Sequence" type), each built by `make`.
+template <typename Make>
+auto make_each(const tokenizer_json::Field& spec, std::string_view key, Make make) {
+  const tokenizer_json::Field list = spec.at(key);
+  std::vector<decltype(make(list))> steps;
+  for (size_t i = 0; i < list.size(); ++i) steps.push_back(make(list.at(i)));
+  return steps;
+}
 
 std::unique_ptr<Normalizer> make_normalizer(const tokenizer_json::Field& spec);
 std::unique_ptr<PreTokenizer> make_pre_tokenizer(const tokenizer_json::Field& spec);

@@ -81,12 +81,7 @@ std::unique_ptr<PostProcessor> make_post_processor(const Field& spec) {
     return std::make_unique<WrapProcessor>(std::vector<int32_t>{id_of(spec.at("cls"))},
                                            std::vector<int32_t>{id_of(spec.at("sep"))});
   }
-  if (type == "Sequence") {
-    const Field list = spec.at("processors");
-    std::vector<std::unique_ptr<PostProcessor>> steps;
-    for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_post_processor(list.at(i)));
-    return std::make_unique<SequenceProcessor>(std::move(steps));
-  }
+  if (type == "Sequence") return std::make_unique<SequenceProcessor>(make_each(spec, "processors", make_post_processor));
   spec.at("type").fail("unsupported post_processor type '" + type +
                        "' (supported: TemplateProcessing, RobertaProcessing, BertProcessing, ByteLevel, Sequence)");
 }

@@ -229,12 +229,7 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const Field& spec) {
     }
     return std::make_unique<MetaspacePreTokenizer>(spec.str_or("replacement", "\u2581"), prepend, spec.bool_or("split", true));
   }
-  if (type == "Sequence") {
-    const Field list = spec.at("pretokenizers");
-    std::vector<std::unique_ptr<PreTokenizer>> steps;
-    for (size_t i = 0; i < list.size(); ++i) steps.push_back(make_pre_tokenizer(list.at(i)));
-    return std::make_unique<SequencePreTokenizer>(std::move(steps));
-  }
+  if (type == "Sequence") return std::make_unique<SequencePreTokenizer>(make_each(spec, "pretokenizers", make_pre_tokenizer));
   spec.at("type").fail("unsupported pre_tokenizer type '" + type +
                        "' (supported: ByteLevel, Split, Digits, Metaspace, Whitespace, WhitespaceSplit, Sequence)");
 }

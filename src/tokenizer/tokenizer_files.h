@@ -11,6 +11,10 @@ namespace qs::tokenizer_files {
 // Parses a JSON file; qs::Error(path, ...) when unreadable or not JSON.
 nlohmann::json read_json(const std::string& path);
 
+// A special token named in tokenizer_config.json / special_tokens_map.json: "<s>" or
+// {"content": "<s>", ...}; "" when absent, null or malformed.
+std::string special_token_content(const nlohmann::json& config, const char* key);
+
 // The parts described by a tokenizer.json document (read from `file`, named in errors).
 TokenizerParts parts_from_tokenizer_json(const nlohmann::json& document, const std::string& file);
 

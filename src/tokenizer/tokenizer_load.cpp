@@ -10,14 +10,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string special_token_name(const json& config, const char* key) {
-  auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_object() && it->contains("content") && (*it)["content"].is_string()) return (*it)["content"].get<std::string>();
-  return "";
-}
-
 // BOS/EOS: tokenizer_config.json, then special_tokens_map.json; else BOS is what the
 // post-processor prepends and EOS the first of the usual end-of-text tokens present.
 void resolve_special_ids(TokenizerParts& parts, const std::string& folder) {
@@ -33,8 +25,8 @@ void resolve_special_ids(TokenizerParts& parts, const std::string& folder) {
     if (!fs::exists(path)) continue;
     const json config = tokenizer_files::read_json(path);
     if (!config.is_object()) throw Error(path, "expected a JSON object");
-    if (!parts.bos_id) parts.bos_id = lookup(special_token_name(config, "bos_token"));
-    if (!parts.eos_id) parts.eos_id = lookup(special_token_name(config, "eos_token"));
+    if (!parts.bos_id) parts.bos_id = lookup(tokenizer_files::special_token_content(config, "bos_token"));
+    if (!parts.eos_id) parts.eos_id = lookup(tokenizer_files::special_token_content(config, "eos_token"));
   }
   if (!parts.bos_id && parts.post_processor) {
     std::vector<int32_t> ids;

@@ -37,16 +37,15 @@ json read_merges(const std::string& path) {
   return merges;
 }
 
-// "<|endoftext|>" or {"content": "<|endoftext|>", ...} -> the content; "" when absent or null.
-std::string token_content(const json& config, const char* key) {
+}  // namespace
+
+std::string special_token_content(const json& config, const char* key) {
   auto it = config.find(key);
   if (it == config.end() || it->is_null()) return "";
   if (it->is_string()) return it->get<std::string>();
   if (it->is_object() && it->contains("content") && (*it)["content"].is_string()) return (*it)["content"].get<std::string>();
   return "";
 }
-
-}  // namespace
 
 json tokenizer_json_from_vocab_merges(const std::string& folder) {
   const std::string vocab_path = folder + "/vocab.json";
@@ -90,7 +89,7 @@ json tokenizer_json_from_vocab_merges(const std::string& folder) {
   }
   const json& model_vocab = document["model"]["vocab"];
   std::vector<std::string> named;
-  for (const char* key : {"bos_token", "eos_token", "unk_token", "pad_token"}) named.push_back(token_content(config, key));
+  for (const char* key : {"bos_token", "eos_token", "unk_token", "pad_token"}) named.push_back(special_token_content(config, key));
   if (!qwen && !config.contains("eos_token")) named.push_back("<|endoftext|>");
   for (const std::string& content : named) {
     if (content.empty() || seen.count(content) || !model_vocab.contains(content)) continue;
@@ -99,7 +98,7 @@ json tokenizer_json_from_vocab_merges(const std::string& folder) {
   }
   document["added_tokens"] = std::move(added);
 
-  const std::string bos = token_content(config, "bos_token");
+  const std::string bos = special_token_content(config, "bos_token");
   if (config.value("add_bos_token", false) && !bos.empty() && model_vocab.contains(bos)) {
     document["post_processor"] = {
         {"type", "TemplateProcessing"},

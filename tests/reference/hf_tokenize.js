@@ -40,7 +40,8 @@ async function main() {
     const tokenizer = new Tokenizer(JSON.parse(fs.readFileSync(tokenizerPath, 'utf8')), {});
     for (const s of strings) {
       const without = tokenizer.encode(s, { add_special_tokens: false }).ids;
-      rows.push([tokenizer.encode(s, { add_special_tokens: true }).ids, without, tokenizer.decode(without, { skip_special_tokens: false })]);
+      const decoded = without.length ? tokenizer.decode(without, { skip_special_tokens: false }) : "";
+      rows.push([tokenizer.encode(s, { add_special_tokens: true }).ids, without, decoded]);
     }
   }
   fs.writeFileSync(outputPath, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');

@@ -40,6 +40,14 @@ void collect_strings(const nlohmann::json& value, std::vector<std::string>& out)
   }
 }
 
+// At most `limit` bytes of `text`, cut at a UTF-8 character boundary (keeps the corpus small).
+std::string truncated(std::string text, size_t limit) {
+  if (text.size() <= limit) return text;
+  while (limit > 0 && (static_cast<unsigned char>(text[limit]) & 0xC0) == 0x80) --limit;
+  text.resize(limit);
+  return text;
+}
+
 // Every stride-th element, at most `count`.
 std::vector<std::string> sample(const std::vector<std::string>& items, size_t count) {
   if (items.size() <= count) return items;
@@ -72,18 +80,19 @@ std::vector<std::string> benchmark_strings() {
         strings.push_back(line);
       }
     }
-    for (std::string& s : sample(strings, 150)) all.push_back(std::move(s));
+    for (std::string& s : sample(strings, 150)) all.push_back(truncated(std::move(s), 300));
   }
   return sample(all, 6000);
 }
 
 std::vector<std::string> text_strings(const std::string& relative, size_t lines, size_t chunks) {
   const std::vector<std::string> all = lines_of(read_all(shared_file(relative)));
-  std::vector<std::string> out = sample(all, lines);
+  std::vector<std::string> out;
+  for (std::string& line : sample(all, lines)) out.push_back(truncated(std::move(line), 250));
   for (size_t c = 0; c < chunks && all.size() > 8; ++c) {  // multi-line passages keep their line ends
     const size_t start = (c * 7919) % (all.size() - 8);
     std::string chunk;
-    for (size_t i = 0; i < 6; ++i) chunk += all[start + i] + "\n";
+    for (size_t i = 0; i < 6; ++i) chunk += truncated(all[start + i], 150) + "\n";
     out.push_back(chunk);
   }
   return out;
@@ -148,8 +157,8 @@ std::vector<std::string> adversarial_strings() {
 
 std::vector<std::string> parity_corpus() {
   std::vector<std::string> corpus = benchmark_strings();
-  for (auto& s : text_strings("calibration/wikitext2_train_5k.txt", 2000, 100)) corpus.push_back(std::move(s));
-  for (auto& s : text_strings("text/wikitext2/wiki.test.raw", 1500, 100)) corpus.push_back(std::move(s));
+  for (auto& s : text_strings("calibration/wikitext2_train_5k.txt", 2000, 60)) corpus.push_back(std::move(s));
+  for (auto& s : text_strings("text/wikitext2/wiki.test.raw", 1500, 60)) corpus.push_back(std::move(s));
   for (auto& s : adversarial_strings()) corpus.push_back(std::move(s));
   const auto invalid = std::count_if(corpus.begin(), corpus.end(), [](const std::string& s) {
     return qs::unicode::find_invalid_utf8(s) != std::string::npos;
