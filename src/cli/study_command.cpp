@@ -1,5 +1,6 @@
 // quantscale study STUDY.toml: sweep the grid, then fit the law and write the report.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "cli/command_registry.h"
@@ -12,10 +13,12 @@ struct StudyArgs {
   std::string study;
   qs::SweepOptions options;
   std::string backend = "local";
+  std::string output;
 };
 
 int run(StudyArgs& a) {
   qs::Study study = qs::load_study(a.study);
+  if (!a.output.empty()) study.output_dir = std::filesystem::absolute(a.output).lexically_normal().string();
   a.options.study_path = a.study;
   a.options.threads = qs::blas::threads();
   qs::SweepSummary summary = a.backend == "slurm" ? qs::run_sweep_slurm(study, a.options)
@@ -37,6 +40,7 @@ const qs::cli::CommandRegistration registration{{
       sub.add_option("--jobs,-j", a->options.jobs, "points run concurrently")->check(CLI::PositiveNumber);
       sub.add_flag("--retry-failed", a->options.retry_failed, "run again the points whose last attempt failed");
       sub.add_flag("--keep-checkpoints", a->options.keep_checkpoints, "keep quantized checkpoints");
+      sub.add_option("--output", a->output, "output folder (overrides the study file's [study] output)");
       sub.add_option("--backend", a->backend, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
       return [a] { return run(*a); };
     },

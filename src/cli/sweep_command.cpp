@@ -1,5 +1,6 @@
 // quantscale sweep STUDY.toml: runs the grid points missing from the study's store.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "cli/command_registry.h"
@@ -13,6 +14,7 @@ struct SweepArgs {
   std::string study;
   qs::SweepOptions options;
   std::string backend = "local";
+  std::string output;
   std::string point_id;
   int point_index = -1;
   std::string result_dir;
@@ -34,6 +36,7 @@ void list_points(const qs::Study& study) {
 
 int run(SweepArgs& a) {
   qs::Study study = qs::load_study(a.study);
+  if (!a.output.empty()) study.output_dir = std::filesystem::absolute(a.output).lexically_normal().string();
   a.options.study_path = a.study;
   a.options.threads = qs::blas::threads();
   if (!a.partition.empty()) study.slurm.partition = a.partition;
@@ -84,6 +87,7 @@ const qs::cli::CommandRegistration registration{{
       sub.add_flag("--retry-failed", a->options.retry_failed, "run again the points whose last attempt failed");
       sub.add_flag("--keep-checkpoints", a->options.keep_checkpoints,
                    "keep quantized checkpoints in <output>/checkpoints/<point id>");
+      sub.add_option("--output", a->output, "output folder (overrides the study file's [study] output)");
       sub.add_option("--backend", a->backend, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
       sub.add_option("--point", a->point_id, "run only this point id and write its result file");
       sub.add_option("--point-index", a->point_index, "run only the grid point with this index (Slurm array task)");

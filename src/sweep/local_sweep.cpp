@@ -88,7 +88,8 @@ PointResult collect_child(const Study& study, const SweepPoint& point, int statu
 pid_t spawn_point(const Study& study, const SweepPoint& point, const SweepOptions& options, int threads,
                   const std::string& log_path) {
   std::vector<std::string> args = {self_executable(options), "--threads", std::to_string(threads), "sweep",
-                                   options.study_path, "--point", point.id, "--result-dir", study.results_dir()};
+                                   options.study_path, "--output", study.output_dir, "--point", point.id,
+                                   "--result-dir", study.results_dir()};
   if (options.keep_checkpoints) args.push_back("--keep-checkpoints");
   pid_t parent = ::getpid();
   pid_t pid = ::fork();

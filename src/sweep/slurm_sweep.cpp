@@ -103,7 +103,8 @@ std::string slurm_batch_script(const Study& study, const SweepOptions& options, 
   script += "threads=\"${SLURM_CPUS_PER_TASK:-1}\"\n";
   script += "export OMP_NUM_THREADS=\"$threads\" OPENBLAS_NUM_THREADS=\"$threads\" QS_NO_PROGRESS=1\n";
   script += "exec " + shell_quote(executable) + " --threads \"$threads\" sweep " +
-            shell_quote(fs::absolute(options.study_path).string()) + " --point-index \"$SLURM_ARRAY_TASK_ID\"" +
+            shell_quote(fs::absolute(options.study_path).string()) + " --output " + shell_quote(study.output_dir) +
+            " --point-index \"$SLURM_ARRAY_TASK_ID\"" +
             " --result-dir " + shell_quote(study.results_dir()) + (options.keep_checkpoints ? " --keep-checkpoints" : "") +
             "\n";
   return script;
@@ -148,6 +149,11 @@ SweepSummary run_sweep_slurm(const Study& study, const SweepOptions& options) {
     ++summary.ran;
     if (finished.count(point.id) != 0) {
       ++summary.succeeded;
+      std::string file = study.results_dir() + "/" + point.id + ".json";
+      if (fs::exists(file)) {
+        PointResult result = point_result_from_json(read_file(file), file);
+        summary.stage_seconds += result.quantize_seconds + result.eval_seconds + result.ppl_seconds;
+      }
       continue;
     }
     ++summary.failed;

@@ -1,0 +1,136 @@
+// The results store: schema, idempotent recording, newer-schema refusal, rollback on a full disk.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "core/error.h"
+#include "sweep/point_runner.h"
+#include "sweep/store.h"
+#include "sweep/sweep_fixtures.h"
+#include "test_support.h"
+
+namespace qs {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<SweepPoint> tiny_grid(Study& study) {
+  study = parse_study(test::tiny_study("out", "methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = [32]\n"
+                                              "calib_samples = [8]\n"),
+                      "study.toml");
+  study.synthetic_seconds = 0;
+  return expand_grid(study);
+}
+
+PointResult synthetic_result(const Study& study, const SweepPoint& point) {
+  auto runner = make_point_runner(study);
+  return run_point(*runner, study, point, PointContext{});
+}
+
+int64_t count(const std::string& db, const std::string& table) {
+  return std::stoll(test::query_rows(db, "SELECT count(*) FROM " + table).at(0));
+}
+
+TEST(SweepStore, RecordsEachPointOnceAndFillsTheLawView) {
+  test::ScratchDir dir("store_once");
+  Study study;
+  std::vector<SweepPoint> grid = tiny_grid(study);
+  std::string db = dir.file("results.db");
+  {
+    Store store(db);
+    for (const auto& point : grid) EXPECT_TRUE(store.record(synthetic_result(study, point)));
+    // Merging the same results again changes nothing.
+    for (const auto& point : grid) EXPECT_FALSE(store.record(synthetic_result(study, point)));
+    EXPECT_EQ(store.finished_points().size(), grid.size());
+  }
+  EXPECT_EQ(count(db, "runs"), static_cast<int64_t>(grid.size()));
+  EXPECT_EQ(count(db, "task_metrics"), static_cast<int64_t>(grid.size() * 2));
+  EXPECT_EQ(count(db, "law_observations"), static_cast<int64_t>(grid.size() * 2));
+  // The contract columns, in order, and ppl_fp equal to the fp point's own ppl.
+  auto columns = test::query_rows(db, "SELECT group_concat(name, ',') FROM pragma_table_info('law_observations')");
+  EXPECT_EQ(columns.at(0),
+            "point_id,model,architecture,n_params,n_params_nonembed,method,bits,group_size,calib_samples,seed,task,"
+            "stratum,metric,acc,acc_stderr,acc_rand,ppl,ppl_fp");
+  auto fp = test::query_rows(db, "SELECT DISTINCT ppl, ppl_fp FROM law_observations WHERE method = 'fp'");
+  ASSERT_EQ(fp.size(), 1u);
+  EXPECT_EQ(fp[0].substr(0, fp[0].find('|')), fp[0].substr(fp[0].find('|') + 1));
+  auto fp_ref = test::query_rows(db, "SELECT count(DISTINCT ppl_fp) FROM law_observations");
+  EXPECT_EQ(fp_ref.at(0), "1");
+  EXPECT_EQ(test::query_rows(db, "SELECT count(*) FROM law_observations WHERE n_params <> 656000").at(0), "0");
+}
+
+TEST(SweepStore, FailedAttemptIsReplacedByASuccess) {
+  test::ScratchDir dir("store_retry");
+  Study study;
+  std::vector<SweepPoint> grid = tiny_grid(study);
+  Store store(dir.file("results.db"));
+  PointResult failed = synthetic_result(study, grid[1]);
+  failed.status = "failed";
+  failed.error = "out of memory";
+  failed.metrics.clear();
+  EXPECT_TRUE(store.record(failed));
+  EXPECT_EQ(store.failed_points().count(grid[1].id), 1u);
+  EXPECT_TRUE(store.record(synthetic_result(study, grid[1])));
+  EXPECT_EQ(store.failed_points().size(), 0u);
+  EXPECT_EQ(test::query_rows(dir.file("results.db"), "SELECT status, attempts, error FROM runs").at(0), "ok|2|NULL");
+}
+
+TEST(SweepStore, RefusesAStoreFromANewerSchema) {
+  test::ScratchDir dir("store_newer");
+  std::string db = dir.file("results.db");
+  { Store store(db); }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE schema_version SET version = 7", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  try {
+    Store store(db);
+    FAIL() << "opened a store of schema version 7";
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("schema version 7"));
+    EXPECT_THAT(e.what(), HasSubstr("newer quantscale"));
+  }
+}
+
+TEST(SweepStore, RefusesAFileThatIsNotAStore) {
+  test::ScratchDir dir("store_garbage");
+  std::string db = dir.file("results.db");
+  FILE* f = std::fopen(db.c_str(), "w");
+  std::fputs("this is not a database, just text that is long enough to have a header.........\n", f);
+  std::fclose(f);
+  EXPECT_THROW(Store store(db), Error);
+}
+
+// A full disk (SQLite's page limit) in the middle of a point: the whole point is rolled back,
+// the error names it, earlier points are intact, and the point records once space is back.
+TEST(SweepStore, WriteFailureRollsBackThePoint) {
+  test::ScratchDir dir("store_full");
+  Study study;
+  std::vector<SweepPoint> grid = tiny_grid(study);
+  std::string db = dir.file("results.db");
+  { Store store(db); EXPECT_TRUE(store.record(synthetic_result(study, grid[0]))); }
+  int64_t pages = std::stoll(test::query_rows(db, "SELECT page_count FROM pragma_page_count()").at(0));
+  PointResult big = synthetic_result(study, grid[1]);
+  for (int i = 0; i < 4000; ++i) big.quant.layers.push_back({"layer." + std::to_string(i) + std::string(60, 'x'), 0.5, 3.0});
+  {
+    Store store(db, Store::Options{pages + 2});
+    try {
+      store.record(big);
+      FAIL() << "a 300 KB point fit into 2 free pages";
+    } catch (const Error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("rolled back"));
+      EXPECT_THAT(e.what(), HasSubstr(grid[1].id));
+    }
+    EXPECT_EQ(store.finished_points().size(), 1u);
+  }
+  EXPECT_EQ(test::query_rows(db, "PRAGMA integrity_check").at(0), "ok");
+  EXPECT_EQ(count(db, "runs"), 1);
+  EXPECT_EQ(count(db, "configurations"), 1);
+  EXPECT_EQ(count(db, "quant_layers"), 0);
+  Store store(db);
+  EXPECT_TRUE(store.record(big));
+  EXPECT_EQ(count(db, "quant_layers"), static_cast<int64_t>(big.quant.layers.size()));
+}
+
+}  // namespace
+}  // namespace qs
