@@ -11,26 +11,23 @@
 #include "eval/evaluator.h"
 #include "eval/model_info.h"
 #include "eval/task_registry.h"
-#if __has_include("quant/model_loader.h")
-#include "quant/model_loader.h"
-#define QS_EVAL_LOADER 1
-#elif __has_include("model/transformer_lm.h")
 #include "model/transformer_lm.h"
 #include "tokenizer/tokenizer.h"
-#define QS_EVAL_LOADER 2
+#if __has_include("quant/model_loader.h")
+#include "quant/model_loader.h"  // dense or GPTQ folder, detected
+#define QS_EVAL_GPTQ_LOADER 1
 #endif
 
 namespace qs::cli {
 namespace {
 
-// Dense and GPTQ folders alike: the quant stage's loader when present, the engine's otherwise.
+// Dense and GPTQ folders alike (the quant stage's loader detects GPTQ); the tokenizer is the
+// folder's own (a GPTQ export copies it).
 std::unique_ptr<LanguageModel> load_language_model(const std::string& dir) {
-#if QS_EVAL_LOADER == 1
-  return qs::load_model(dir);
-#elif QS_EVAL_LOADER == 2
-  return std::make_unique<TransformerLM>(Transformer::load(dir), Tokenizer::load(dir));
+#ifdef QS_EVAL_GPTQ_LOADER
+  return std::make_unique<TransformerLM>(qs::load_model(dir), Tokenizer::load(dir));
 #else
-  throw Error(dir, "this build has no model loader (model/ and quant/ stages missing)");
+  return std::make_unique<TransformerLM>(Transformer::load(dir), Tokenizer::load(dir));
 #endif
 }
 
