@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""Independent scoring reference for the eval harness, written from lm-evaluation-harness's
+request semantics (HFLM._loglikelihood_tokens and greedy generate_until), on top of the
+float64 PyTorch forward in torch_forward.py (the published Hugging Face modeling code).
+
+loglikelihood request (context_tokens, continuation_tokens):
+    inp    = (context + continuation)[-(max_length + 1):][:-1]
+    logp   = log_softmax(model(inp))[len(inp) - len(continuation):]
+    result = (sum_i logp[i, continuation[i]], all_i argmax(logp[i]) == continuation[i])
+generation (context_tokens, n): greedy argmax for n steps (stopping early at EOS).
+
+usage: torch_scorer.py MODEL_DIR REQUESTS_JSON OUT_JSON
+    REQUESTS_JSON: {"loglikelihood": [[ctx_ids, cont_ids], ...], "generate": [[ctx_ids, n_steps], ...]}
+    OUT_JSON:      {"loglikelihood": [[logprob, is_greedy], ...], "generate": [[ids...], ...], "max_length": L}
+"""
+import json
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_forward import Model  # noqa: E402  (the engine's float64 reference forward)
+
+
+def main():
+    model_dir, requests_path, out_path = sys.argv[1:4]
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    model = Model(model_dir)
+    max_length = model.cfg.get("max_position_embeddings", 2048)
+    eos = model.cfg.get("eos_token_id")
+    eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+    with open(requests_path) as f:
+        requests = json.load(f)
+    out = {"loglikelihood": [], "generate": [], "max_length": max_length}
+    with torch.no_grad():
+        for context, continuation in requests.get("loglikelihood", []):
+            inp = (context + continuation)[-(max_length + 1):][:-1]
+            logp = torch.log_softmax(model.logits(inp), dim=-1)[len(inp) - len(continuation):]
+            target = torch.tensor(continuation, dtype=torch.long)
+            logprob = logp.gather(1, target[:, None]).sum().item()
+            greedy = bool((logp.argmax(dim=-1) == target).all().item())
+            out["loglikelihood"].append([logprob, greedy])
+        for context, steps in requests.get("generate", []):
+            ids = list(context)
+            generated = []
+            for _ in range(steps):
+                token = int(model.logits(ids[-max_length:])[-1].argmax().item())
+                generated.append(token)
+                ids.append(token)
+                if token in eos_ids:
+                    break
+            out["generate"].append(generated)
+    with open(out_path, "w") as f:
+        json.dump(out, f)
+
+
+if __name__ == "__main__":
+    main()
