@@ -1,6 +1,5 @@
 // quantscale sweep STUDY.toml: runs the grid points missing from the study's store.
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "cli/command_registry.h"
@@ -13,7 +12,6 @@ namespace {
 struct SweepArgs {
   std::string study;
   qs::SweepOptions options;
-  std::string backend = "local";
   std::string output;
   std::string point_id;
   int point_index = -1;
@@ -36,7 +34,7 @@ void list_points(const qs::Study& study) {
 
 int run(SweepArgs& a) {
   qs::Study study = qs::load_study(a.study);
-  if (!a.output.empty()) study.output_dir = std::filesystem::absolute(a.output).lexically_normal().string();
+  if (!a.output.empty()) qs::set_output_dir(study, a.output);
   a.options.study_path = a.study;
   a.options.threads = qs::blas::threads();
   if (!a.partition.empty()) study.slurm.partition = a.partition;
@@ -70,9 +68,7 @@ int run(SweepArgs& a) {
                 grid.size());
     return 0;
   }
-  qs::SweepSummary summary = a.backend == "slurm" ? qs::run_sweep_slurm(study, a.options)
-                                                  : qs::run_sweep_local(study, a.options);
-  qs::print_summary(summary, a.backend == "slurm" ? 1 : a.options.jobs);
+  qs::SweepSummary summary = qs::run_sweep(study, a.options);
   return summary.failed > 0 ? 1 : 0;
 }
 
@@ -88,7 +84,7 @@ const qs::cli::CommandRegistration registration{{
       sub.add_flag("--keep-checkpoints", a->options.keep_checkpoints,
                    "keep quantized checkpoints in <output>/checkpoints/<point id>");
       sub.add_option("--output", a->output, "output folder (overrides the study file's [study] output)");
-      sub.add_option("--backend", a->backend, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
+      sub.add_option("--backend", a->options.backend, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
       sub.add_option("--point", a->point_id, "run only this point id and write its result file");
       sub.add_option("--point-index", a->point_index, "run only the grid point with this index (Slurm array task)");
       sub.add_option("--result-dir", a->result_dir, "where result files go (default <output>/results)");

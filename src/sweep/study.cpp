@@ -215,8 +215,10 @@ Study parse_study(const std::string& toml_text, const std::string& origin) {
 
   SectionReader eval(section(root, "evaluation", origin), "evaluation", origin);
   study.tasks = eval.strings("tasks");
-  if (!study.tasks.empty()) select_tasks(study.tasks, eval.where(*eval.get("tasks")));
-  study.shots = static_cast<int>(eval.integer("shots").value_or(0));
+  if (auto config = eval.text("task_config"))
+    study.task_config = existing(paths.resolve(*config), eval.where(*eval.get("task_config")), "task config", false);
+  if (!study.tasks.empty()) select_tasks(study.tasks, eval.where(*eval.get("tasks")), study.task_config);
+  study.shots = static_cast<int>(eval.integer("shots").value_or(-1));
   study.limit = eval.integer("limit").value_or(0);
   eval.finish();
 
@@ -245,6 +247,10 @@ Study parse_study(const std::string& toml_text, const std::string& origin) {
   if (study.tasks.empty() && study.ppl_text.empty())
     throw Error(origin, "a study needs [evaluation] tasks or a [perplexity] text: nothing would be measured");
   return study;
+}
+
+void set_output_dir(Study& study, const std::string& output_dir) {
+  study.output_dir = fs::absolute(output_dir).lexically_normal().string();
 }
 
 Study load_study(const std::string& path) {
