@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <map>
 
 #include "core/error.h"
@@ -14,20 +13,6 @@
 
 namespace qs {
 namespace {
-
-std::string resolve_path(const std::string& data_dir, const std::string& file) {
-  if (file.empty() || std::filesystem::path(file).is_absolute()) return file;
-  return (std::filesystem::path(data_dir) / file).string();
-}
-
-// The first `limit` documents (per group for grouped tasks, as lm-eval limits each subtask).
-std::vector<const Doc*> apply_limit(const std::vector<Doc>& docs, std::optional<int64_t> limit) {
-  std::vector<const Doc*> kept;
-  std::map<std::string, int64_t> per_group;
-  for (const auto& doc : docs)
-    if (!limit || per_group[doc.group]++ < *limit) kept.push_back(&doc);
-  return kept;
-}
 
 nlohmann::json task_config_json(const TaskSpec& spec, int shots) {
   nlohmann::json filters = nlohmann::json::array();
@@ -120,22 +105,16 @@ TaskResult evaluate_task(LanguageModel& model, const TaskSpec& spec, const EvalO
   result.output_type = output_type_name(spec.output_type);
   result.primary_metric = spec.primary_metric;
   result.limit_requested = options.limit;
-  std::vector<Doc> docs = load_docs(spec, {resolve_path(data_dir, spec.eval_file), resolve_path(data_dir, spec.label_file)},
-                                    options.row_policy, result.load_report);
-  std::vector<Doc> fewshot_docs;
-  if (!spec.fewshot_file.empty()) {
-    LoadReport fewshot_report;
-    fewshot_docs = load_docs(spec, {resolve_path(data_dir, spec.fewshot_file), ""}, options.row_policy, fewshot_report);
-  }
+  TaskData data = load_task_data(spec, data_dir, options.row_policy);
+  result.load_report = data.report;
   result.num_fewshot = options.shots.value_or(spec.default_shots);
   result.config = task_config_json(spec, result.num_fewshot);
-  std::vector<const Doc*> selected = apply_limit(docs, options.limit);
-  result.n_docs_available = static_cast<int64_t>(docs.size());
+  PreparedRequests prepared =
+      prepare_requests(spec, data.docs, data.pool(), data.pool_is_eval_split(), result.num_fewshot, options.limit, options.seed);
+  const std::vector<const Doc*>& selected = prepared.docs;
+  const auto& requests = prepared.requests;
+  result.n_docs_available = static_cast<int64_t>(data.docs.size());
   result.n_docs = static_cast<int64_t>(selected.size());
-
-  FewshotSampler sampler(spec, spec.fewshot_file.empty() ? docs : fewshot_docs, spec.fewshot_file.empty(), options.seed);
-  std::vector<std::vector<TextRequest>> requests;
-  for (const Doc* doc : selected) requests.push_back(build_requests(spec, *doc, sampler.sample(*doc, result.num_fewshot)));
 
   TaskRun run = run_requests(model, spec, selected, requests, {options.add_bos, options.batch_size, options.progress, options.log_samples});
   result.n_requests = run.n_requests;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/loaders_internal.h"
 #include "eval/row_reader.h"
@@ -16,7 +17,8 @@ struct CsvRecord {
   int64_t line = 0;  // line where the record starts
 };
 
-// RFC 4180: quoted fields may hold commas, doubled quotes and newlines.
+// RFC 4180 as Python's csv module reads it: quoted fields may hold commas, doubled quotes and
+// line breaks, kept byte for byte (some MMLU dev questions hold "\r\n"); records end at LF or CRLF.
 std::vector<CsvRecord> parse_csv(const std::string& path, const std::string& data) {
   std::vector<CsvRecord> records;
   CsvRecord current;
@@ -47,7 +49,8 @@ std::vector<CsvRecord> parse_csv(const std::string& path, const std::string& dat
       quoted = field_started = true;
     } else if (c == ',') {
       end_field();
-    } else if (c == '\n') {
+    } else if (c == '\n' || (c == '\r' && i + 1 < data.size() && data[i + 1] == '\n')) {
+      if (c == '\r') ++i;
       end_field();
       records.push_back(std::move(current));
       current = CsvRecord{};
@@ -88,7 +91,7 @@ std::vector<Doc> load_mmlu_csv(const SplitFiles& files, RowPolicy policy, LoadRe
   static const char* kLetters[] = {"A", "B", "C", "D"};
   for (const auto& csv : csvs) {
     std::string path = csv.string();
-    auto records = parse_csv(path, rows::read_text(path));
+    auto records = parse_csv(path, qs::read_file(path));
     require(!records.empty(), path, "empty file (no header row)");
     const auto& header = records[0].fields;
     require(header.size() == 6 && header[0] == "question" && header[5] == "answer", path + ":1",

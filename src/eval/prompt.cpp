@@ -96,4 +96,15 @@ std::vector<TextRequest> build_requests(const TaskSpec& spec, const Doc& doc, co
   return requests;
 }
 
+PreparedRequests prepare_requests(const TaskSpec& spec, const std::vector<Doc>& docs, const std::vector<Doc>& pool,
+                                  bool pool_is_eval_split, int shots, std::optional<int64_t> limit, uint64_t seed) {
+  PreparedRequests prepared;
+  std::map<std::string, int64_t> per_group;
+  for (const auto& doc : docs)
+    if (!limit || per_group[doc.group]++ < *limit) prepared.docs.push_back(&doc);
+  FewshotSampler sampler(spec, pool, pool_is_eval_split, seed);
+  for (const Doc* doc : prepared.docs) prepared.requests.push_back(build_requests(spec, *doc, sampler.sample(*doc, shots)));
+  return prepared;
+}
+
 }  // namespace qs

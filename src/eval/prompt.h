@@ -4,6 +4,7 @@
 // then the document's q; multiple-choice requests append "<target_delimiter>choice".
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,5 +39,14 @@ std::vector<std::string> render_contexts(const TaskSpec& spec, const Doc& doc, c
 
 // lm-eval's requests for one document, in lm-eval's order (choices in order).
 std::vector<TextRequest> build_requests(const TaskSpec& spec, const Doc& doc, const std::vector<const Doc*>& fewshot);
+
+// The documents a run evaluates (the first `limit`, per group for grouped tasks, as lm-eval
+// limits each subtask) and their requests, few-shot examples drawn in document order.
+struct PreparedRequests {
+  std::vector<const Doc*> docs;
+  std::vector<std::vector<TextRequest>> requests;  // per document
+};
+PreparedRequests prepare_requests(const TaskSpec& spec, const std::vector<Doc>& docs, const std::vector<Doc>& pool,
+                                  bool pool_is_eval_split, int shots, std::optional<int64_t> limit, uint64_t seed);
 
 }  // namespace qs

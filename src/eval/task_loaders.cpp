@@ -30,4 +30,21 @@ std::vector<Doc> load_docs(const TaskSpec& spec, const SplitFiles& files, RowPol
   return docs;
 }
 
+namespace {
+std::string resolve_path(const std::string& data_dir, const std::string& file) {
+  if (file.empty() || std::filesystem::path(file).is_absolute()) return file;
+  return (std::filesystem::path(data_dir) / file).string();
+}
+}  // namespace
+
+TaskData load_task_data(const TaskSpec& spec, const std::string& data_dir, RowPolicy policy) {
+  TaskData data;
+  data.docs = load_docs(spec, {resolve_path(data_dir, spec.eval_file), resolve_path(data_dir, spec.label_file)}, policy, data.report);
+  if (!spec.fewshot_file.empty()) {
+    LoadReport fewshot_report;
+    data.fewshot = load_docs(spec, {resolve_path(data_dir, spec.fewshot_file), ""}, policy, fewshot_report);
+  }
+  return data;
+}
+
 }  // namespace qs

@@ -30,6 +30,17 @@ struct SplitFiles {
 // Documents of one split in file order (grouped tasks: groups sorted by name, file order inside).
 std::vector<Doc> load_docs(const TaskSpec& spec, const SplitFiles& files, RowPolicy policy, LoadReport& report);
 
+// A task's evaluation split and few-shot pool, paths resolved against `data_dir` (absolute
+// paths kept). Without a few-shot file the pool is the evaluation split itself.
+struct TaskData {
+  std::vector<Doc> docs;
+  std::vector<Doc> fewshot;  // empty when the pool is `docs`
+  LoadReport report;
+  const std::vector<Doc>& pool() const { return fewshot.empty() ? docs : fewshot; }
+  bool pool_is_eval_split() const { return fewshot.empty(); }
+};
+TaskData load_task_data(const TaskSpec& spec, const std::string& data_dir, RowPolicy policy);
+
 // Names accepted in TaskSpec::format.
 const std::vector<std::string>& known_formats();
 

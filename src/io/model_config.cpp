@@ -139,7 +139,11 @@ ModelConfig parse_model_config(std::string_view json_text, const std::string& wh
   config.d_model = reader.integer("hidden_size", 1, kMaxDim);
   config.n_layers = reader.integer("num_hidden_layers", 1, kMaxLayers);
   config.n_heads = reader.integer("num_attention_heads", 1, kMaxDim);
-  config.n_kv_heads = reader.integer_or("num_key_value_heads", config.n_heads, 1, kMaxDim);
+  // A fused per-head QKV (GPT-NeoX) has one key/value head per query head; its configs carry no
+  // num_key_value_heads, and one that does is not read by the modeling code either.
+  config.n_kv_heads = arch.qkv_layout == QkvLayout::FusedPerHead
+                          ? config.n_heads
+                          : reader.integer_or("num_key_value_heads", config.n_heads, 1, kMaxDim);
   require(config.n_heads % config.n_kv_heads == 0, where,
           "num_attention_heads must be a multiple of num_key_value_heads");
   if (reader.has("head_dim")) {

@@ -85,6 +85,7 @@ std::string tiny_config_json(std::string_view architecture, const TinyShape& sha
     else config["model_type"] = "llama";
   }
   apply_shape(config, shape);
+  if (arch->qkv_layout == QkvLayout::FusedPerHead) config.erase("num_key_value_heads");
   if (!arch->q_norm.empty() && shape.head_dim == 0) config["head_dim"] = shape.d_model / shape.n_heads;
   return config.dump(2);
 }

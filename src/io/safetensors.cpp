@@ -161,6 +161,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
     view.shape = std::move(entry.shape);
     view.data = file_.data() + header.data_offset + entry.begin;
     view.n_bytes = entry.end - entry.begin;
+    if (reinterpret_cast<uintptr_t>(view.data) % dtype_size(view.dtype) != 0) {
+      realigned_.push_back(std::make_unique<uint64_t[]>((view.n_bytes + 7) / 8));
+      std::memcpy(realigned_.back().get(), view.data, view.n_bytes);
+      view.data = reinterpret_cast<const uint8_t*>(realigned_.back().get());
+    }
     tensors_.push_back(std::move(view));
   }
 }

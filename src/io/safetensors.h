@@ -71,6 +71,9 @@ class SafetensorsFile {
   MappedFile file_;
   std::vector<TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
+  // Tensors whose offset is not a multiple of their element size (headers not padded to 8
+  // bytes, as very old writers did) are copied here once so every view is aligned.
+  std::vector<std::unique_ptr<uint64_t[]>> realigned_;
 };
 
 // A tensor to write: dtype, shape, and a function that fills its bytes (n_bytes of them).

@@ -70,7 +70,7 @@ StratumFit fit_stratum(const std::string& stratum, Response response, const std:
   }
   fit.models.assign(models.begin(), models.end());
   if (fit.n_points < kMinUsablePoints) {
-    fit.messages.push_back("stratum " + stratum + ": " + std::to_string(fit.n_points) + " usable point(s), fewer than " +
+    fit.messages.push_back(std::to_string(fit.n_points) + " usable point(s), fewer than " +
                            std::to_string(kMinUsablePoints) + ": nothing can be estimated" +
                            (fit.n_points == 0 ? " (all points excluded or none measured; see exclusions)" : ""));
     return fit;
@@ -97,7 +97,7 @@ StratumFit fit_stratum(const std::string& stratum, Response response, const std:
   }
   fit.factors = kept;
   if (fit.n_points <= 1 + static_cast<int>(kept.size())) {
-    fit.messages.push_back("stratum " + stratum + ": " + std::to_string(fit.n_points) + " points for " +
+    fit.messages.push_back(std::to_string(fit.n_points) + " points for " +
                            std::to_string(1 + kept.size()) + " coefficients: nothing can be estimated");
     return fit;
   }

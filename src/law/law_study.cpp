@@ -53,7 +53,7 @@ LawStudy run_law_study(const std::vector<Observation>& rows, const StudyOptions&
   auto add_fit = [&](const std::string& stratum, Response response, const std::vector<LawPoint>& points) {
     StratumFit fit = fit_stratum(stratum, response, points, options.prep.factors);
     if (!fit.fitted)
-      fit.messages.push_back("stratum " + stratum + " rows left out: " +
+      fit.messages.push_back("rows left out: " +
                              summarize(data.excluded, stratum));
     study.fits.push_back(std::move(fit));
     study.points.push_back(points);
@@ -71,7 +71,7 @@ LawStudy run_law_study(const std::vector<Observation>& rows, const StudyOptions&
   if (!any_fitted) {
     std::string why;
     for (const auto& f : study.fits)
-      for (const auto& m : f.messages) why += "\n  " + m;
+      for (const auto& m : f.messages) why += "\n  " + f.stratum + ": " + m;
     throw Error(source, "no stratum can be fitted:" + why);
   }
 

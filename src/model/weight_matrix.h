@@ -14,12 +14,16 @@ class WeightMatrix {
   virtual int64_t out_features() const = 0;
   virtual int64_t in_features() const = 0;
   // Writes rows [row_begin, row_end) of W as fp32, row-major, into dst (ld = in_features).
+  // Called concurrently from several threads for disjoint row ranges: must be thread-safe.
   virtual void rows_to_f32(int64_t row_begin, int64_t row_end, float* dst) const = 0;
   // Stored bytes (for memory reports) and bits per weight including scales/zeros.
   virtual int64_t stored_bytes() const = 0;
   virtual double bits_per_weight() const = 0;
   // A description for info: "BF16", "F32", "GPTQ 4-bit g128" ...
   virtual std::string format() const = 0;
+  // Dense fp32 storage, row-major with ld = in_features, when the matrix has one (the linear op
+  // then runs sgemm on it directly, zero-copy); nullptr otherwise (rows are widened per tile).
+  virtual const float* f32_data() const { return nullptr; }
 };
 
 }  // namespace qs

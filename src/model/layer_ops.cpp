@@ -1,0 +1,122 @@
+#include "model/layer_ops.h"
+
+#include <cmath>
+#include <numbers>
+
+namespace qs {
+
+void apply_norm(NormKind kind, const NormWeights& norm, double eps, const float* x, int64_t rows, int64_t width,
+                float* y) {
+  const float* w = norm.weight.data();
+  const float* b = norm.bias.empty() ? nullptr : norm.bias.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* in = x + r * width;
+    float* out = y + r * width;
+    double mean = 0;
+    if (kind == NormKind::LayerNorm) {
+      for (int64_t i = 0; i < width; ++i) mean += in[i];
+      mean /= static_cast<double>(width);
+    }
+    double sum_sq = 0;
+    for (int64_t i = 0; i < width; ++i) {
+      const double centered = in[i] - mean;
+      sum_sq += centered * centered;
+    }
+    const float inv = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(width) + eps));
+    const float shift = static_cast<float>(mean);
+    for (int64_t i = 0; i < width; ++i) out[i] = (in[i] - shift) * inv * w[i] + (b ? b[i] : 0.0f);
+  }
+}
+
+namespace {
+inline float activate(Activation activation, float x) {
+  switch (activation) {
+    case Activation::SiLU: return x / (1.0f + std::exp(-x));
+    case Activation::GELU: return 0.5f * x * (1.0f + std::erf(x * static_cast<float>(std::numbers::sqrt2 / 2)));
+    case Activation::GELUTanh: {
+      const float k = static_cast<float>(std::sqrt(2.0 / std::numbers::pi));
+      return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+    }
+  }
+  return x;
+}
+}  // namespace
+
+void apply_activation(Activation activation, float* x, int64_t count) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; ++i) x[i] = activate(activation, x[i]);
+}
+
+void gated_activation(Activation activation, float* gate, const float* up, int64_t count) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; ++i) gate[i] = activate(activation, gate[i]) * up[i];
+}
+
+RotaryEmbedding::RotaryEmbedding(const ModelConfig& config)
+    : head_dim_(config.head_dim), rotary_dim_(config.rotary_dim) {
+  const int64_t half = rotary_dim_ / 2;
+  const RopeScaling& scaling = config.rope_scaling;
+  for (int64_t i = 0; i < half; ++i) {
+    double inv_freq = std::pow(config.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(rotary_dim_));
+    if (scaling.type == RopeScaling::Type::Linear) {
+      inv_freq /= scaling.factor;
+    } else if (scaling.type == RopeScaling::Type::Llama3) {
+      // transformers _compute_llama3_parameters: long wavelengths are slowed by `factor`, short
+      // ones kept, the band between interpolated smoothly.
+      const double low_freq_wavelen = scaling.original_max_position / scaling.low_freq_factor;
+      const double high_freq_wavelen = scaling.original_max_position / scaling.high_freq_factor;
+      const double wavelen = 2 * std::numbers::pi / inv_freq;
+      if (wavelen > low_freq_wavelen) {
+        inv_freq /= scaling.factor;
+      } else if (wavelen >= high_freq_wavelen) {
+        const double smooth = (scaling.original_max_position / wavelen - scaling.low_freq_factor) /
+                              (scaling.high_freq_factor - scaling.low_freq_factor);
+        inv_freq = (1 - smooth) * inv_freq / scaling.factor + smooth * inv_freq;
+      }
+    }
+    inv_freq_.push_back(inv_freq);
+  }
+}
+
+void RotaryEmbedding::apply(float* x, int64_t ld, int64_t n_heads, std::span<const int64_t> positions) const {
+  const int64_t half = rotary_dim_ / 2;
+  const auto n_tokens = static_cast<int64_t>(positions.size());
+#pragma omp parallel
+  {
+    std::vector<float> cos_t(static_cast<size_t>(half)), sin_t(static_cast<size_t>(half));
+#pragma omp for schedule(static)
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      for (int64_t i = 0; i < half; ++i) {
+        const double angle = static_cast<double>(positions[t]) * inv_freq_[i];
+        cos_t[i] = static_cast<float>(std::cos(angle));
+        sin_t[i] = static_cast<float>(std::sin(angle));
+      }
+      for (int64_t h = 0; h < n_heads; ++h) {
+        float* v = x + t * ld + h * head_dim_;
+        for (int64_t i = 0; i < half; ++i) {
+          const float a = v[i], b = v[i + half];
+          v[i] = a * cos_t[i] - b * sin_t[i];
+          v[i + half] = b * cos_t[i] + a * sin_t[i];
+        }
+      }
+    }
+  }
+}
+
+int32_t argmax(const float* values, int64_t count) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < count; ++i)
+    if (values[i] > values[best]) best = i;
+  return static_cast<int32_t>(best);
+}
+
+TokenScore score_token(const float* logits, int64_t vocab, int32_t target) {
+  const int32_t best = argmax(logits, vocab);
+  const double max_logit = logits[best];
+  double sum = 0;
+  for (int64_t i = 0; i < vocab; ++i) sum += std::exp(static_cast<double>(logits[i]) - max_logit);
+  return {static_cast<double>(logits[target]) - max_logit - std::log(sum), target == best};
+}
+
+}  // namespace qs

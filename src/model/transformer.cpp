@@ -1,0 +1,247 @@
+#include "model/transformer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "core/error.h"
+#include "model/attention.h"
+#include "model/dense_weight.h"
+#include "model/linear.h"
+
+namespace qs {
+
+std::unique_ptr<WeightMatrix> dense_weight_factory(const Checkpoint& checkpoint, const std::string& prefix,
+                                                   int64_t out, int64_t in) {
+  return std::make_unique<DenseWeight>(checkpoint.get(prefix + ".weight", {out, in}));
+}
+
+namespace {
+
+std::vector<float> load_vector(const Checkpoint& checkpoint, const std::string& name, int64_t size) {
+  const TensorView& tensor = checkpoint.get(name, {size});
+  check_finite(tensor);
+  return tensor.to_f32();
+}
+
+NormWeights load_norm(const Checkpoint& checkpoint, NormKind kind, const std::string& prefix, int64_t width) {
+  NormWeights norm;
+  norm.weight = load_vector(checkpoint, prefix + ".weight", width);
+  if (kind == NormKind::LayerNorm) norm.bias = load_vector(checkpoint, prefix + ".bias", width);
+  return norm;
+}
+
+}  // namespace
+
+std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const WeightFactory& factory) {
+  std::unique_ptr<Transformer> model(new Transformer(Checkpoint::open(dir)));
+  const Checkpoint& ckpt = model->checkpoint_;
+  const ModelConfig& config = ckpt.config();
+  const ArchitectureSpec& arch = *config.arch;
+
+  model->embedding_ = std::make_unique<DenseWeight>(ckpt.embedding());
+  if (config.tie_word_embeddings) {
+    model->lm_head_ = model->embedding_.get();
+  } else {
+    model->untied_lm_head_ = std::make_unique<DenseWeight>(ckpt.output_projection());
+    model->lm_head_ = model->untied_lm_head_.get();
+  }
+  for (int64_t l = 0; l < config.n_layers; ++l) {
+    const std::string prefix = config.layer_prefix(l);
+    Layer layer;
+    layer.attn_norm = load_norm(ckpt, arch.norm, prefix + std::string(arch.attn_norm), config.d_model);
+    layer.mlp_norm = load_norm(ckpt, arch.norm, prefix + std::string(arch.mlp_norm), config.d_model);
+    if (!arch.q_norm.empty()) {
+      layer.q_norm.weight = load_vector(ckpt, prefix + std::string(arch.q_norm) + ".weight", config.head_dim);
+      layer.k_norm.weight = load_vector(ckpt, prefix + std::string(arch.k_norm) + ".weight", config.head_dim);
+    }
+    for (const LinearSpec& spec : arch.linears) {
+      auto [out, in] = config.linear_shape(spec.role);
+      const std::string linear_prefix = prefix + std::string(spec.name);
+      Linear linear{spec.role, std::string(spec.name), factory(ckpt, linear_prefix, out, in), {}};
+      require(linear.weight && linear.weight->out_features() == out && linear.weight->in_features() == in,
+              ckpt.dir(), "weight factory returned a wrong shape for '" + linear_prefix + "'");
+      if (config.linear_has_bias(spec.role)) linear.bias = load_vector(ckpt, linear_prefix + ".bias", out);
+      layer.linears.push_back(std::move(linear));
+    }
+    model->layers_.push_back(std::move(layer));
+  }
+  model->final_norm_ = load_norm(ckpt, arch.norm, std::string(arch.final_norm), config.d_model);
+  model->rotary_ = std::make_unique<RotaryEmbedding>(config);
+  return model;
+}
+
+std::vector<float> Transformer::embed(std::span<const int32_t> tokens) const {
+  const int64_t d = config().d_model;
+  std::vector<float> hidden(tokens.size() * static_cast<size_t>(d));
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    require(tokens[t] >= 0 && tokens[t] < config().vocab_size, "embed",
+            "token id " + std::to_string(tokens[t]) + " at position " + std::to_string(t) + " is outside the vocabulary (" +
+                std::to_string(config().vocab_size) + ")");
+    embedding_->rows_to_f32(tokens[t], tokens[t] + 1, hidden.data() + t * static_cast<size_t>(d));
+  }
+  return hidden;
+}
+
+const Transformer::Linear& Transformer::find_linear(int64_t layer, LinearRole role) const {
+  for (const auto& linear : layers_[static_cast<size_t>(layer)].linears)
+    if (linear.role == role) return linear;
+  throw Error("transformer", "layer has no linear of the requested role");
+}
+
+Transformer::Linear& Transformer::find_linear(int64_t layer, std::string_view name) {
+  require(layer >= 0 && layer < config().n_layers, "transformer", "layer " + std::to_string(layer) + " out of range");
+  for (auto& linear : layers_[static_cast<size_t>(layer)].linears)
+    if (linear.name == name) return linear;
+  throw Error("transformer", "layer " + std::to_string(layer) + " has no linear '" + std::string(name) + "'");
+}
+
+const WeightMatrix& Transformer::linear(int64_t layer, std::string_view name) const {
+  return *const_cast<Transformer*>(this)->find_linear(layer, name).weight;
+}
+
+void Transformer::replace_linear(int64_t layer, std::string_view name, std::unique_ptr<WeightMatrix> weight) {
+  Linear& linear = find_linear(layer, name);
+  require(weight && weight->out_features() == linear.weight->out_features() &&
+              weight->in_features() == linear.weight->in_features(),
+          "replace_linear", "layer " + std::to_string(layer) + " '" + std::string(name) + "': shape mismatch");
+  linear.weight = std::move(weight);
+}
+
+std::vector<std::vector<std::string>> Transformer::linear_groups() const {
+  std::map<int, std::vector<std::string>> groups;
+  for (const auto& spec : config().arch->linears) groups[spec.sequential_group].emplace_back(spec.name);
+  std::vector<std::vector<std::string>> ordered;
+  for (auto& [index, names] : groups) ordered.push_back(std::move(names));
+  return ordered;
+}
+
+void Transformer::run_linear(int64_t layer, const Linear& linear, const float* x, int64_t rows, float* y,
+                             LinearObserver* observer) const {
+  if (observer) observer->observe(layer, linear.name, x, rows, linear.weight->in_features());
+  linear_forward(*linear.weight, linear.bias.empty() ? nullptr : linear.bias.data(), x, rows, y);
+}
+
+void Transformer::attention(int64_t layer, const float* x, const SequenceBatch& batch, float* out,
+                            LinearObserver* observer) const {
+  const ModelConfig& c = config();
+  const int64_t n = total_tokens(batch), q_dim = c.q_dim(), kv_dim = c.kv_dim(), hd = c.head_dim;
+  std::vector<float> q(static_cast<size_t>(n * q_dim)), k(static_cast<size_t>(n * kv_dim)),
+      v(static_cast<size_t>(n * kv_dim));
+  if (c.arch->qkv_layout == QkvLayout::Separate) {
+    run_linear(layer, find_linear(layer, LinearRole::Q), x, n, q.data(), observer);
+    run_linear(layer, find_linear(layer, LinearRole::K), x, n, k.data(), observer);
+    run_linear(layer, find_linear(layer, LinearRole::V), x, n, v.data(), observer);
+  } else {
+    // GPT-NeoX: fused rows viewed as [n_heads, 3, head_dim] (q, k, v of a head adjacent).
+    std::vector<float> qkv(static_cast<size_t>(n * (q_dim + 2 * kv_dim)));
+    run_linear(layer, find_linear(layer, LinearRole::QKV), x, n, qkv.data(), observer);
+    const int64_t width = q_dim + 2 * kv_dim;
+#pragma omp parallel for schedule(static)
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t h = 0; h < c.n_heads; ++h) {
+        const float* src = qkv.data() + t * width + h * 3 * hd;
+        std::memcpy(q.data() + t * q_dim + h * hd, src, static_cast<size_t>(hd) * sizeof(float));
+        std::memcpy(k.data() + t * kv_dim + h * hd, src + hd, static_cast<size_t>(hd) * sizeof(float));
+        std::memcpy(v.data() + t * kv_dim + h * hd, src + 2 * hd, static_cast<size_t>(hd) * sizeof(float));
+      }
+  }
+  const Layer& weights = layers_[static_cast<size_t>(layer)];
+  if (!weights.q_norm.weight.empty()) {  // Qwen3: RMSNorm over each head's vector, before rotary
+    apply_norm(NormKind::RMSNorm, weights.q_norm, c.norm_eps, q.data(), n * c.n_heads, hd, q.data());
+    apply_norm(NormKind::RMSNorm, weights.k_norm, c.norm_eps, k.data(), n * c.n_kv_heads, hd, k.data());
+  }
+  std::vector<int64_t> positions(static_cast<size_t>(n));
+  int64_t row = 0;
+  for (const auto& span : batch) {
+    const int64_t past = span.cache ? span.cache->length() : 0;
+    for (int64_t t = 0; t < span.n_tokens; ++t) positions[static_cast<size_t>(row++)] = past + t;
+  }
+  rotary_->apply(q.data(), q_dim, c.n_heads, positions);
+  rotary_->apply(k.data(), kv_dim, c.n_kv_heads, positions);
+  std::vector<float> context(static_cast<size_t>(n * q_dim));
+  causal_attention(c, layer, batch, q.data(), k.data(), v.data(), context.data());
+  run_linear(layer, find_linear(layer, LinearRole::O), context.data(), n, out, observer);
+}
+
+void Transformer::mlp(int64_t layer, const float* x, int64_t rows, float* out, LinearObserver* observer) const {
+  const ModelConfig& c = config();
+  std::vector<float> up(static_cast<size_t>(rows * c.d_ff));
+  run_linear(layer, find_linear(layer, LinearRole::Up), x, rows, up.data(), observer);
+  if (c.arch->mlp == MlpKind::GatedSiLU) {
+    std::vector<float> gate(static_cast<size_t>(rows * c.d_ff));
+    run_linear(layer, find_linear(layer, LinearRole::Gate), x, rows, gate.data(), observer);
+    gated_activation(c.activation, gate.data(), up.data(), rows * c.d_ff);
+    up.swap(gate);
+  } else {
+    apply_activation(c.activation, up.data(), rows * c.d_ff);
+  }
+  run_linear(layer, find_linear(layer, LinearRole::Down), up.data(), rows, out, observer);
+}
+
+void Transformer::forward_block(int64_t layer, std::vector<float>& hidden, const SequenceBatch& batch,
+                                LinearObserver* observer) const {
+  const ModelConfig& c = config();
+  require(layer >= 0 && layer < c.n_layers, "forward_block", "layer " + std::to_string(layer) + " out of range");
+  const int64_t n = total_tokens(batch), d = c.d_model;
+  require(static_cast<int64_t>(hidden.size()) == n * d, "forward_block", "hidden size does not match the batch");
+  const Layer& weights = layers_[static_cast<size_t>(layer)];
+  std::vector<float> normed(hidden.size()), attn_out(hidden.size()), mlp_out(hidden.size());
+  apply_norm(c.arch->norm, weights.attn_norm, c.norm_eps, hidden.data(), n, d, normed.data());
+  attention(layer, normed.data(), batch, attn_out.data(), observer);
+  if (c.arch->residual == ResidualStyle::Parallel) {
+    // x = x + attn(ln1(x)) + mlp(ln2(x))  (GPT-NeoX use_parallel_residual)
+    apply_norm(c.arch->norm, weights.mlp_norm, c.norm_eps, hidden.data(), n, d, normed.data());
+    mlp(layer, normed.data(), n, mlp_out.data(), observer);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i] + mlp_out[i];
+  } else {
+    // x = x + attn(ln1(x)); x = x + mlp(ln2(x))
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i];
+    apply_norm(c.arch->norm, weights.mlp_norm, c.norm_eps, hidden.data(), n, d, normed.data());
+    mlp(layer, normed.data(), n, mlp_out.data(), observer);
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n * d; ++i) hidden[i] += mlp_out[i];
+  }
+}
+
+void Transformer::finish(std::vector<float>& hidden, const SequenceBatch& batch) const {
+  const ModelConfig& c = config();
+  apply_norm(c.arch->norm, final_norm_, c.norm_eps, hidden.data(), total_tokens(batch), c.d_model, hidden.data());
+  for (const auto& span : batch)
+    if (span.cache && span.store) span.cache->commit(span.n_tokens);
+}
+
+std::vector<float> Transformer::forward(std::span<const int32_t> tokens, const SequenceBatch& batch,
+                                        LinearObserver* observer) const {
+  require(static_cast<int64_t>(tokens.size()) == total_tokens(batch), "forward",
+          "token count does not match the batch layout");
+  for (const auto& span : batch) {
+    const int64_t end = (span.cache ? span.cache->length() : 0) + span.n_tokens;
+    require(end <= config().max_position, "forward",
+            "sequence of " + std::to_string(end) + " tokens exceeds max_position_embeddings (" +
+                std::to_string(config().max_position) + ")");
+  }
+  std::vector<float> hidden = embed(tokens);
+  for (int64_t layer = 0; layer < config().n_layers; ++layer) forward_block(layer, hidden, batch, observer);
+  finish(hidden, batch);
+  return hidden;
+}
+
+void Transformer::logits(const float* normed_hidden, int64_t rows, float* out) const {
+  linear_forward(*lm_head_, nullptr, normed_hidden, rows, out);
+}
+
+int64_t Transformer::weight_bytes() const {
+  int64_t bytes = embedding_->stored_bytes() + (untied_lm_head_ ? untied_lm_head_->stored_bytes() : 0);
+  for (const auto& layer : layers_) {
+    for (const auto& linear : layer.linears) bytes += linear.weight->stored_bytes() + 4 * static_cast<int64_t>(linear.bias.size());
+    bytes += 4 * static_cast<int64_t>(layer.attn_norm.weight.size() + layer.attn_norm.bias.size() +
+                                      layer.mlp_norm.weight.size() + layer.mlp_norm.bias.size() +
+                                      layer.q_norm.weight.size() + layer.k_norm.weight.size());
+  }
+  return bytes;
+}
+
+}  // namespace qs

@@ -1,0 +1,104 @@
+#pragma once
+// The decoder-only transformer of every supported architecture (io/architecture.h tables):
+//   hidden = embed(tokens)
+//   for each layer:  forward_block(layer, hidden, batch)       (norms, attention, MLP, residual)
+//   logits = lm_head(final_norm(hidden))
+// over a batch of sequences with KV caches (model/sequence_batch.h). Weights stay in the
+// checkpoint's mapping at source precision.
+//
+// Hooks for GPTQ (quant/):
+//   - Transformer::load(dir, factory): build linears from GPTQ tensors (model/weight_factory.h).
+//   - embed() then forward_block() layer by layer, with a LinearObserver that receives the fp32
+//     input of every linear of the block just before its matmul.
+//   - linear_groups(): the block's linears in true-sequential order ([q,k,v], [o], [gate,up],
+//     [down]; NeoX [query_key_value], [dense], [dense_h_to_4h], [dense_4h_to_h]).
+//   - replace_linear(): swap in a quantized weight; later forward_block() calls use it, so a
+//     block can be re-run with any subset of its linears already replaced.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/checkpoint.h"
+#include "model/layer_ops.h"
+#include "model/sequence_batch.h"
+#include "model/weight_factory.h"
+#include "model/weight_matrix.h"
+
+namespace qs {
+
+class LinearObserver {
+ public:
+  virtual ~LinearObserver() = default;
+  // x: [rows = tokens of the batch, cols = in_features] row-major, the input of linear `name`
+  // ("self_attn.q_proj") of `layer`, about to be multiplied. Valid only during the call.
+  virtual void observe(int64_t layer, std::string_view name, const float* x, int64_t rows, int64_t cols) = 0;
+};
+
+class Transformer {
+ public:
+  // Loads dir/config.json and its safetensors; checks every tensor's presence, shape and
+  // finiteness (qs::Error naming file and tensor). `factory` builds each linear's weight
+  // (default: dense).
+  static std::unique_ptr<Transformer> load(const std::string& dir, const WeightFactory& factory = dense_weight_factory);
+
+  const ModelConfig& config() const { return checkpoint_.config(); }
+  const Checkpoint& checkpoint() const { return checkpoint_; }
+
+  // hidden [tokens.size(), d_model] = embedding rows; a token id outside the vocabulary throws.
+  std::vector<float> embed(std::span<const int32_t> tokens) const;
+  // One decoder layer over hidden [total_tokens(batch), d_model], in place.
+  void forward_block(int64_t layer, std::vector<float>& hidden, const SequenceBatch& batch,
+                     LinearObserver* observer = nullptr) const;
+  // Final norm in place, then commit every span's new tokens to its cache (call once per batch).
+  void finish(std::vector<float>& hidden, const SequenceBatch& batch) const;
+  // All of the above: tokens (concatenated spans) -> final-normed hidden [n, d_model].
+  std::vector<float> forward(std::span<const int32_t> tokens, const SequenceBatch& batch,
+                             LinearObserver* observer = nullptr) const;
+  // logits [rows, vocab] = normed_hidden [rows, d_model] · lm_headᵀ.
+  void logits(const float* normed_hidden, int64_t rows, float* out) const;
+
+  // Linear names of a block (relative to the layer prefix) grouped for true-sequential GPTQ.
+  std::vector<std::vector<std::string>> linear_groups() const;
+  const WeightMatrix& linear(int64_t layer, std::string_view name) const;
+  // Replaces a linear's weight (same shape, else qs::Error). The bias stays.
+  void replace_linear(int64_t layer, std::string_view name, std::unique_ptr<WeightMatrix> weight);
+
+  const WeightMatrix& embedding() const { return *embedding_; }
+  const WeightMatrix& lm_head() const { return *lm_head_; }
+  // Bytes resident for weights (the stored formats), not counting activations or caches.
+  int64_t weight_bytes() const;
+
+ private:
+  struct Linear {
+    LinearRole role;
+    std::string name;
+    std::unique_ptr<WeightMatrix> weight;
+    std::vector<float> bias;  // empty: none
+  };
+  struct Layer {
+    NormWeights attn_norm, mlp_norm;
+    NormWeights q_norm, k_norm;  // empty weight: none
+    std::vector<Linear> linears;
+  };
+
+  explicit Transformer(Checkpoint checkpoint) : checkpoint_(std::move(checkpoint)) {}
+  const Linear& find_linear(int64_t layer, LinearRole role) const;
+  Linear& find_linear(int64_t layer, std::string_view name);
+  void run_linear(int64_t layer, const Linear& linear, const float* x, int64_t rows, float* y,
+                  LinearObserver* observer) const;
+  void attention(int64_t layer, const float* x, const SequenceBatch& batch, float* out, LinearObserver* observer) const;
+  void mlp(int64_t layer, const float* x, int64_t rows, float* out, LinearObserver* observer) const;
+
+  Checkpoint checkpoint_;
+  std::unique_ptr<WeightMatrix> embedding_;
+  std::unique_ptr<WeightMatrix> untied_lm_head_;
+  const WeightMatrix* lm_head_ = nullptr;
+  std::vector<Layer> layers_;
+  NormWeights final_norm_;
+  std::unique_ptr<RotaryEmbedding> rotary_;
+};
+
+}  // namespace qs

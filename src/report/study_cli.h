@@ -1,0 +1,26 @@
+#pragma once
+// The options `quantscale fit` and `quantscale report` share (which factors, which response,
+// which quantizer, which N, bootstrap size and seed), registered once for both commands.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+#include "law/law_study.h"
+
+namespace qs::report {
+
+struct StudyArgs {
+  std::string factors = "N,B,G,Cb";
+  std::string response = "both";  // acc | ppl | both
+  std::string method = "auto";
+  std::string n_definition = "total";
+  int bootstrap = 1000;
+  uint64_t seed = 20250825;
+};
+
+void add_study_options(CLI::App& app, StudyArgs& args);
+
+// Validates and converts; throws qs::Error naming the option.
+law::StudyOptions study_options(const StudyArgs& args);
+
+}  // namespace qs::report

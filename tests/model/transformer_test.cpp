@@ -1,0 +1,281 @@
+// KV cache, batching, GPTQ hooks and loading errors of the Transformer, on tiny random checkpoints.
+#include "model/transformer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/half.h"
+#include "io/random_checkpoint.h"
+#include "io/safetensors.h"
+#include "model/dense_weight.h"
+#include "model/reference_support.h"
+#include "test_support.h"
+
+namespace qs {
+namespace {
+
+std::unique_ptr<Transformer> tiny_model(const test::ScratchDir& dir, const std::string& architecture,
+                                        DType dtype = DType::F32) {
+  write_random_checkpoint(dir.path(), tiny_config_json(architecture), {.dtype = dtype, .seed = 3});
+  return Transformer::load(dir.path());
+}
+
+double max_relative_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double error = 0, scale = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    error = std::max(error, static_cast<double>(std::abs(a[i] - b[i])));
+    scale = std::max(scale, static_cast<double>(std::abs(a[i])));
+  }
+  return error / scale;
+}
+
+TEST(Transformer, CachedPrefixPlusSuffixEqualsOnePass) {
+  for (const char* arch : {"Qwen3ForCausalLM", "GPTNeoXForCausalLM"}) {
+    test::ScratchDir dir(std::string("cache_") + arch);
+    auto model = tiny_model(dir, arch);
+    const int64_t vocab = model->config().vocab_size;
+    const std::vector<int32_t> tokens = test::random_tokens(200, vocab, 5);
+    const std::vector<float> full = test::batch_logits(*model, {tokens});
+    // Prefix of 130 tokens into a cache, then 60 more, then token by token.
+    KVCache cache(model->config().n_layers, model->config().kv_dim());
+    std::vector<float> pieces;
+    auto run = [&](int64_t begin, int64_t end) {
+      std::vector<int32_t> part(tokens.begin() + begin, tokens.begin() + end);
+      std::vector<float> hidden = model->forward(part, {{end - begin, &cache, true}});
+      std::vector<float> logits(static_cast<size_t>((end - begin) * vocab));
+      model->logits(hidden.data(), end - begin, logits.data());
+      pieces.insert(pieces.end(), logits.begin(), logits.end());
+    };
+    run(0, 130);
+    run(130, 190);
+    for (int64_t t = 190; t < 200; ++t) run(t, t + 1);
+    EXPECT_EQ(cache.length(), 200);
+    EXPECT_LE(max_relative_difference(full, pieces), 1e-5) << arch;
+  }
+}
+
+TEST(Transformer, ReadOnlySharedPrefixServesSeveralContinuations) {
+  test::ScratchDir dir("shared_prefix");
+  auto model = tiny_model(dir, "LlamaForCausalLM");
+  const int64_t vocab = model->config().vocab_size;
+  const std::vector<int32_t> context = test::random_tokens(40, vocab, 6);
+  const std::vector<int32_t> a = test::random_tokens(7, vocab, 7), b = test::random_tokens(3, vocab, 8);
+  KVCache cache(model->config().n_layers, model->config().kv_dim());
+  model->forward(context, {{40, &cache, true}});
+  std::vector<int32_t> both = a;
+  both.insert(both.end(), b.begin(), b.end());
+  std::vector<float> hidden = model->forward(both, {{7, &cache, false}, {3, &cache, false}});
+  EXPECT_EQ(cache.length(), 40);  // read-only: nothing appended
+  std::vector<float> batched(static_cast<size_t>(10 * vocab));
+  model->logits(hidden.data(), 10, batched.data());
+  // Against one full pass per continuation.
+  for (const auto& [cont, offset] : {std::pair{a, 0}, std::pair{b, 7}}) {
+    std::vector<int32_t> whole = context;
+    whole.insert(whole.end(), cont.begin(), cont.end());
+    std::vector<float> full = test::batch_logits(*model, {whole});
+    std::vector<float> tail(full.end() - static_cast<int64_t>(cont.size()) * vocab, full.end());
+    std::vector<float> ours(batched.begin() + offset * vocab, batched.begin() + (offset + static_cast<int64_t>(cont.size())) * vocab);
+    EXPECT_LE(max_relative_difference(tail, ours), 1e-5);
+  }
+}
+
+struct RecordingObserver : LinearObserver {
+  std::vector<std::string> names;
+  std::vector<std::pair<int64_t, int64_t>> shapes;
+  void observe(int64_t layer, std::string_view name, const float* x, int64_t rows, int64_t cols) override {
+    names.push_back(std::to_string(layer) + ":" + std::string(name));
+    shapes.emplace_back(rows, cols);
+    EXPECT_TRUE(std::isfinite(x[rows * cols - 1]));
+  }
+};
+
+TEST(Transformer, BlockByBlockWithObserverMatchesForward) {
+  test::ScratchDir dir("observer");
+  auto model = tiny_model(dir, "Qwen2ForCausalLM");
+  const ModelConfig& c = model->config();
+  const std::vector<int32_t> tokens = test::random_tokens(12, c.vocab_size, 9);
+  const SequenceBatch batch{{5}, {7}};
+  RecordingObserver observer;
+  std::vector<float> hidden = model->embed(tokens);
+  for (int64_t layer = 0; layer < c.n_layers; ++layer) model->forward_block(layer, hidden, batch, &observer);
+  model->finish(hidden, batch);
+  EXPECT_EQ(hidden, model->forward(tokens, batch));
+  const std::vector<std::string> expected{"0:self_attn.q_proj", "0:self_attn.k_proj", "0:self_attn.v_proj",
+                                          "0:self_attn.o_proj", "0:mlp.up_proj",      "0:mlp.gate_proj",
+                                          "0:mlp.down_proj"};
+  ASSERT_EQ(observer.names.size(), 14u);
+  for (const auto& name : expected)
+    EXPECT_NE(std::find(observer.names.begin(), observer.names.begin() + 7, name), observer.names.begin() + 7) << name;
+  EXPECT_EQ(observer.shapes[0], (std::pair<int64_t, int64_t>{12, c.d_model}));
+  EXPECT_EQ(observer.shapes[3], (std::pair<int64_t, int64_t>{12, c.q_dim()}));
+  EXPECT_EQ(observer.shapes[6], (std::pair<int64_t, int64_t>{12, c.d_ff}));
+  EXPECT_EQ(model->linear_groups(),
+            (std::vector<std::vector<std::string>>{{"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"},
+                                                   {"self_attn.o_proj"},
+                                                   {"mlp.gate_proj", "mlp.up_proj"},
+                                                   {"mlp.down_proj"}}));
+  test::ScratchDir neox_dir("observer_neox");
+  EXPECT_EQ(tiny_model(neox_dir, "GPTNeoXForCausalLM")->linear_groups(),
+            (std::vector<std::vector<std::string>>{
+                {"attention.query_key_value"}, {"attention.dense"}, {"mlp.dense_h_to_4h"}, {"mlp.dense_4h_to_h"}}));
+}
+
+// A WeightMatrix holding its own fp32 copy (what a quantizer would produce), optionally scaled.
+class OwnedWeight : public WeightMatrix {
+ public:
+  OwnedWeight(const WeightMatrix& source, float scale) : out_(source.out_features()), in_(source.in_features()) {
+    values_.resize(static_cast<size_t>(out_ * in_));
+    source.rows_to_f32(0, out_, values_.data());
+    for (float& v : values_) v *= scale;
+  }
+  int64_t out_features() const override { return out_; }
+  int64_t in_features() const override { return in_; }
+  void rows_to_f32(int64_t r0, int64_t r1, float* dst) const override {
+    std::copy(values_.begin() + r0 * in_, values_.begin() + r1 * in_, dst);
+  }
+  int64_t stored_bytes() const override { return static_cast<int64_t>(values_.size() * 4); }
+  double bits_per_weight() const override { return 32; }
+  std::string format() const override { return "owned"; }
+
+ private:
+  int64_t out_, in_;
+  std::vector<float> values_;
+};
+
+TEST(Transformer, ReplaceLinearAndWeightFactoryHook) {
+  test::ScratchDir dir("replace");
+  auto model = tiny_model(dir, "LlamaForCausalLM", DType::BF16);
+  const std::vector<int32_t> tokens = test::random_tokens(9, model->config().vocab_size, 10);
+  const std::vector<float> before = test::batch_logits(*model, {tokens});
+  // The same values through a non-F32 WeightMatrix (widened per tile): identical logits.
+  model->replace_linear(1, "mlp.down_proj", std::make_unique<OwnedWeight>(model->linear(1, "mlp.down_proj"), 1.0f));
+  EXPECT_EQ(model->linear(1, "mlp.down_proj").format(), "owned");
+  EXPECT_LE(max_relative_difference(before, test::batch_logits(*model, {tokens})), 1e-6);
+  model->replace_linear(1, "mlp.down_proj", std::make_unique<OwnedWeight>(model->linear(1, "mlp.down_proj"), 0.0f));
+  EXPECT_GT(max_relative_difference(before, test::batch_logits(*model, {tokens})), 1e-3);
+  EXPECT_THROW(model->replace_linear(0, "self_attn.q_proj", std::make_unique<OwnedWeight>(model->linear(0, "mlp.up_proj"), 1.0f)),
+               Error);
+  EXPECT_THROW(model->replace_linear(0, "no_such", nullptr), Error);
+  // Factory hook: every linear goes through it, with the config's shapes.
+  int calls = 0;
+  auto counted = Transformer::load(dir.path(), [&](const Checkpoint& ckpt, const std::string& prefix, int64_t out, int64_t in) {
+    ++calls;
+    EXPECT_NE(ckpt.find(prefix + ".weight"), nullptr) << prefix;
+    return dense_weight_factory(ckpt, prefix, out, in);
+  });
+  EXPECT_EQ(calls, 2 * 7);
+  EXPECT_EQ(before, test::batch_logits(*counted, {tokens}));
+}
+
+TEST(Transformer, TiedMatrixStoredOnlyAsLmHead) {
+  test::ScratchDir a("tied_embed"), b("tied_head");
+  write_random_checkpoint(a.path(), tiny_config_json("LlamaForCausalLM"), {.seed = 4});
+  write_random_checkpoint(b.path(), tiny_config_json("LlamaForCausalLM"), {.seed = 4, .tied_as_lm_head = true});
+  auto model_a = Transformer::load(a.path());
+  auto model_b = Transformer::load(b.path());
+  EXPECT_EQ(model_b->checkpoint().find("model.embed_tokens.weight"), nullptr);
+  const std::vector<int32_t> tokens = test::random_tokens(8, 256, 11);
+  EXPECT_EQ(test::batch_logits(*model_a, {tokens}), test::batch_logits(*model_b, {tokens}));
+}
+
+// Rewrites model.safetensors of `dir` through `edit` (name -> tensor list), keeping config.json.
+void rewrite_tensors(const std::string& dir, const std::function<void(std::vector<TensorToWrite>&)>& edit) {
+  SafetensorsFile file(dir + "/model.safetensors");
+  std::vector<TensorToWrite> tensors;
+  for (const auto& t : file.tensors()) tensors.push_back(tensor_from_f32(t.name, DType::F32, t.shape, t.to_f32()));
+  edit(tensors);
+  write_safetensors(dir + "/model.safetensors.new", tensors);
+  std::filesystem::rename(dir + "/model.safetensors.new", dir + "/model.safetensors");
+}
+
+std::string load_error(const std::string& dir) {
+  try {
+    Transformer::load(dir);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Transformer, BadCheckpointsNameFileAndTensor) {
+  test::ScratchDir dir("bad_checkpoints");
+  const std::string name = "model.layers.1.self_attn.k_proj.weight";
+  write_random_checkpoint(dir.path(), tiny_config_json("LlamaForCausalLM"));
+  rewrite_tensors(dir.path(), [&](auto& tensors) {
+    std::erase_if(tensors, [&](const TensorToWrite& t) { return t.name == name; });
+  });
+  std::string missing = load_error(dir.path());
+  EXPECT_NE(missing.find("missing tensor '" + name + "'"), std::string::npos) << missing;
+
+  write_random_checkpoint(dir.path(), tiny_config_json("LlamaForCausalLM"));
+  rewrite_tensors(dir.path(), [&](auto& tensors) {
+    for (auto& t : tensors)
+      if (t.name == name) t = tensor_from_f32(name, DType::F32, {16, 64}, std::vector<float>(16 * 64, 0.5f));
+  });
+  std::string shape = load_error(dir.path());
+  EXPECT_NE(shape.find(name), std::string::npos) << shape;
+  EXPECT_NE(shape.find("[16, 64]"), std::string::npos) << shape;
+  EXPECT_NE(shape.find("[32, 64]"), std::string::npos) << shape;  // what the config implies
+  EXPECT_NE(shape.find("model.safetensors"), std::string::npos) << shape;
+
+  for (DType dtype : {DType::F32, DType::BF16}) {
+    write_random_checkpoint(dir.path(), tiny_config_json("LlamaForCausalLM"), {.dtype = dtype});
+    SafetensorsFile file(dir.path() + "/model.safetensors");
+    std::vector<TensorToWrite> tensors;
+    for (const auto& t : file.tensors()) {
+      std::vector<float> values = t.to_f32();
+      if (t.name == "model.layers.0.mlp.up_proj.weight") values[77] = std::numeric_limits<float>::quiet_NaN();
+      tensors.push_back(tensor_from_f32(t.name, dtype, t.shape, values));
+    }
+    write_safetensors(dir.path() + "/model.safetensors", tensors);
+    std::string nan = load_error(dir.path());
+    EXPECT_NE(nan.find("model.layers.0.mlp.up_proj.weight"), std::string::npos) << nan;
+    EXPECT_NE(nan.find("element 77"), std::string::npos) << nan;
+  }
+
+  nlohmann::json config = nlohmann::json::parse(tiny_config_json("LlamaForCausalLM"));
+  config["architectures"] = {"MambaForCausalLM"};
+  write_file_atomic(dir.path() + "/config.json", config.dump());
+  std::string unknown = load_error(dir.path());
+  EXPECT_NE(unknown.find("unsupported architecture 'MambaForCausalLM'"), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("config.json"), std::string::npos) << unknown;
+  EXPECT_NE(load_error(dir.path() + "/nowhere").find("nowhere"), std::string::npos);
+}
+
+TEST(Transformer, ShardedCheckpointLoadsLikeASingleFile) {
+  test::ScratchDir dir("sharded");
+  write_random_checkpoint(dir.path(), tiny_config_json("Qwen3ForCausalLM"), {.seed = 12});
+  auto single = Transformer::load(dir.path());
+  const std::vector<int32_t> tokens = test::random_tokens(6, 256, 13);
+  const std::vector<float> expected = test::batch_logits(*single, {tokens});
+  single.reset();
+  SafetensorsFile file(dir.path() + "/model.safetensors");
+  std::vector<TensorToWrite> shard[2];
+  nlohmann::json map;
+  size_t i = 0;
+  for (const auto& t : file.tensors()) {
+    const int s = static_cast<int>(i++ % 2);
+    shard[s].push_back(tensor_from_f32(t.name, DType::F32, t.shape, t.to_f32()));
+    map[t.name] = "model-0000" + std::to_string(s + 1) + "-of-00002.safetensors";
+  }
+  write_safetensors(dir.file("model-00001-of-00002.safetensors"), shard[0]);
+  write_safetensors(dir.file("model-00002-of-00002.safetensors"), shard[1]);
+  std::filesystem::remove(dir.file("model.safetensors"));
+  write_file_atomic(dir.file("model.safetensors.index.json"), nlohmann::json{{"metadata", {}}, {"weight_map", map}}.dump());
+  EXPECT_EQ(expected, test::batch_logits(*Transformer::load(dir.path()), {tokens}));
+  // An index naming the wrong shard is caught.
+  map[file.tensors()[0].name] = "model-00002-of-00002.safetensors";
+  map[file.tensors()[1].name] = "model-00001-of-00002.safetensors";
+  write_file_atomic(dir.file("model.safetensors.index.json"), nlohmann::json{{"weight_map", map}}.dump());
+  EXPECT_NE(load_error(dir.path()).find("weight_map"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace qs
