@@ -170,15 +170,10 @@ PointResult run_single_point(const Study& study, const SweepPoint& point, const 
                              const std::string& result_dir) {
   PointContext context;
   context.threads = total_threads(options);
-  bool keep = options.keep_checkpoints;
-  context.checkpoint_dir = keep ? study.output_dir + "/checkpoints/" + point.id
-                                : study.output_dir + "/tmp/" + point.id + "-" + std::to_string(::getpid());
+  context.keep_checkpoint = options.keep_checkpoints;
+  context.checkpoint_dir = study.output_dir + "/checkpoints/" + point.id;
   auto runner = make_point_runner(study);
   PointResult result = run_point(*runner, study, point, context);
-  if (!keep) {
-    std::error_code ignored;
-    fs::remove_all(context.checkpoint_dir, ignored);
-  }
   write_result_file(result_dir, result);
   return result;
 }
@@ -187,9 +182,6 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
   auto start = std::chrono::steady_clock::now();
   fs::create_directories(study.results_dir());
   fs::create_directories(study.output_dir + "/logs");
-  // Checkpoints of points interrupted earlier are incomplete: nothing else owns them.
-  std::error_code ignored;
-  fs::remove_all(study.output_dir + "/tmp", ignored);
 
   Store store(study.store_path());
   int merged = merge_result_files(store, study.results_dir());

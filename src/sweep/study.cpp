@@ -156,7 +156,8 @@ void read_quantization(SectionReader& q, const PathResolver& paths, Study& study
     if (method != "gptq" && method != "rtn")
       throw Error(q.where(*q.get("methods")), "unknown method '" + method + "' (gptq, rtn; the fp baseline is implicit)");
   for (int64_t b : q.integers("bits")) {
-    if (b < 2 || b > 8) throw Error(q.where(*q.get("bits")), "bits must be in 2..8, got " + std::to_string(b));
+    if (b != 2 && b != 3 && b != 4 && b != 8)
+      throw Error(q.where(*q.get("bits")), "bits must be 2, 3, 4 or 8 (GPTQ packing), got " + std::to_string(b));
     study.bits.push_back(static_cast<int>(b));
   }
   study.group_sizes = q.list<int>("group_sizes", [](const toml::node& e, const std::string& at) {
