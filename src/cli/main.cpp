@@ -7,6 +7,7 @@
 #include "cli/command_registry.h"
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/version.h"
 
 namespace qs::cli {
 std::vector<Command>& command_registry() {
@@ -17,7 +18,7 @@ std::vector<Command>& command_registry() {
 
 int main(int argc, char** argv) {
   CLI::App app{"quantscale — task-stratified scaling laws for quantized LLMs"};
-  app.set_version_flag("--version", std::string(QS_VERSION) + " (" + QS_GIT_REVISION + ")");
+  app.set_version_flag("--version", std::string(qs::quantscale_version()) + " (" + std::string(qs::git_revision()) + ")");
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (default: all cores)");

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/version.h"
 #include "eval/evaluator.h"
 
 namespace qs {
@@ -69,7 +70,7 @@ json EvalResults::to_json() const {
                                       {"acc_stderr", stratum.acc_stderr}, {"acc_rand", stratum.acc_rand},
                                       {"acc_adj", stratum.acc_adj},     {"acc_adj_stderr", stratum.acc_adj_stderr}};
   out["config"] = config;
-  out["git_hash"] = QS_GIT_REVISION;
+  out["git_hash"] = std::string(git_revision());
   out["date"] = static_cast<double>(std::time(nullptr));
   out["total_evaluation_time_seconds"] = std::to_string(seconds);
   return out;

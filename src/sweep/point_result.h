@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/version.h"
 #include "sweep/grid.h"
 
 namespace qs {
@@ -56,8 +57,8 @@ struct PointResult {
   double quantize_seconds = 0, eval_seconds = 0, ppl_seconds = 0, total_seconds = 0;
   std::string started_at, finished_at;  // UTC, ISO 8601
   std::string host;
-  std::string version = QS_VERSION;
-  std::string git_revision = QS_GIT_REVISION;
+  std::string version = std::string(qs::quantscale_version());
+  std::string git_revision = std::string(qs::git_revision());
 };
 
 std::string to_json(const PointResult& result);
