@@ -1,25 +1,18 @@
 // quantscale study STUDY.toml: sweep the grid, then fit the law per stratum (fit.json beside
 // the store) and write the report once src/report exists.
-#include <cmath>
 #include <cstdio>
 #include <memory>
 
 #include "cli/command_registry.h"
+#include "cli/sweep_options.h"
 #include "core/atomic_file.h"
-#include "core/blas.h"
-#include "core/error.h"
 #include "law/fit_json.h"
 #include "law/law_study.h"
 #include "law/observations.h"
-#include "sweep/slurm_sweep.h"
 
 namespace {
 
-struct StudyArgs {
-  std::string study;
-  qs::SweepOptions options;
-  std::string output;
-};
+using StudyArgs = qs::cli::SweepCommandOptions;
 
 // One line per fitted stratum: the exponents with their standard errors and adj. R².
 void print_fits(const qs::law::LawStudy& law) {
@@ -41,10 +34,7 @@ void print_fits(const qs::law::LawStudy& law) {
 }
 
 int run(StudyArgs& a) {
-  qs::Study study = qs::load_study(a.study);
-  if (!a.output.empty()) qs::set_output_dir(study, a.output);
-  a.options.study_path = a.study;
-  a.options.threads = qs::blas::threads();
+  qs::Study study = qs::cli::load_study_with_overrides(a);
   qs::SweepSummary summary = qs::run_sweep(study, a.options);
   std::printf("results: %s\n", study.store_path().c_str());
 
@@ -64,12 +54,7 @@ const qs::cli::CommandRegistration registration{{
     "the main job: sweep a study's grid, fit the scaling law per stratum, write the report",
     [](CLI::App& sub) -> std::function<int()> {
       auto a = std::make_shared<StudyArgs>();
-      sub.add_option("study", a->study, "study file (TOML)")->required();
-      sub.add_option("--jobs,-j", a->options.jobs, "points run concurrently")->check(CLI::PositiveNumber);
-      sub.add_flag("--retry-failed", a->options.retry_failed, "run again the points whose last attempt failed");
-      sub.add_flag("--keep-checkpoints", a->options.keep_checkpoints, "keep quantized checkpoints");
-      sub.add_option("--output", a->output, "output folder (overrides the study file's [study] output)");
-      sub.add_option("--backend", a->options.backend, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
+      qs::cli::add_sweep_options(sub, *a);
       return [a] { return run(*a); };
     },
 }};
