@@ -58,7 +58,7 @@ GptqWeight::GptqWeight(GptqTensors tensors, std::string name) : t_(std::move(ten
   zero_f32_.resize(groups * out);
   for (int64_t k = 0; k < groups * out; ++k) {
     scale_f32_[k] = fp16_to_f32(t_.scales[k]);
-    zero_f32_[k] = static_cast<float>(zeros[k] + 1);
+    zero_f32_[k] = static_cast<float>(zeros[k] + t_.zero_offset);
   }
 }
 

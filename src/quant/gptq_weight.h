@@ -20,6 +20,7 @@ struct GptqTensors {
   std::vector<int32_t> qzeros;    // [groups, ceil(out / 32) * bits]
   std::vector<uint16_t> scales;   // fp16 [groups, out]
   std::vector<int32_t> g_idx;     // [in]
+  int zero_offset = 1;            // added to stored zeros: 1 for v1 "gptq", 0 for "gptq_v2"
   int64_t n_groups() const { return out_features > 0 ? static_cast<int64_t>(scales.size()) / out_features : 0; }
 };
 

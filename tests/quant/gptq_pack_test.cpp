@@ -2,6 +2,7 @@
 // bit-exact round trips for every width and odd shapes, and GptqWeight's dequantization.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 
 #include "core/error.h"

@@ -1,0 +1,65 @@
+// quantscale quantize MODEL --method gptq|rtn --bits B --group-size G --calib FILE ... --out DIR
+#include <cstdio>
+
+#include "cli/command_registry.h"
+#include "core/atomic_file.h"
+#include "quant/quantize_model.h"
+
+namespace qs::cli {
+namespace {
+
+struct QuantizeArgs {
+  std::string model, out, report;
+  QuantizeOptions options;
+};
+
+int run(const QuantizeArgs& args) {
+  QuantizeReport report = quantize_model(args.model, args.options, args.out);
+  int64_t measured = 0, gptq_better = 0;
+  for (const auto& layer : report.layers) {
+    if (layer.output_error < 0) continue;
+    ++measured;
+    gptq_better += layer.output_error < layer.rtn_output_error;
+  }
+  std::printf("wrote %s (%s, %d-bit, group size %d)\n", args.out.c_str(), args.options.method.c_str(),
+              args.options.gptq.grid.bits, args.options.gptq.group_size);
+  std::printf("bits per weight: %.4f (quantized linears, scales and zeros included)\n", report.bits_per_weight);
+  std::printf("weights: %.3f MiB (source %.3f MiB)\n", report.quantized_bytes / 1048576.0, report.source_bytes / 1048576.0);
+  if (measured > 0 && args.options.method == "gptq")
+    std::printf("held-out output error below RTN's in %lld of %lld layers\n", static_cast<long long>(gptq_better),
+                static_cast<long long>(measured));
+  std::printf("time: %.2f s total = prepare %.2f + forward %.2f + hessian %.2f + cholesky %.2f + columns %.2f + other %.2f + export %.2f\n",
+              report.seconds_total, report.seconds_prepare, report.seconds_forward, report.seconds_hessian,
+              report.seconds_cholesky, report.seconds_columns, report.seconds_other, report.seconds_export);
+  std::printf("peak RSS: %.1f MiB\n", peak_rss_bytes() / 1048576.0);
+  if (!args.report.empty()) write_file_atomic(args.report, report.json() + "\n");
+  return 0;
+}
+
+const CommandRegistration registration{Command{
+    "quantize", "quantize a checkpoint with GPTQ or RTN and write a GPTQ checkpoint folder",
+    [](CLI::App& sub) -> std::function<int()> {
+      auto args = std::make_shared<QuantizeArgs>();
+      QuantizeOptions& o = args->options;
+      sub.add_option("model", args->model, "model folder (config.json + safetensors)")->required();
+      sub.add_option("--method", o.method, "gptq or rtn")->check(CLI::IsMember({"gptq", "rtn"}));
+      sub.add_option("--bits", o.gptq.grid.bits, "2, 3, 4 or 8");
+      sub.add_option("--group-size", o.gptq.group_size, "inputs per group, -1 = per output channel");
+      sub.add_option("--calib", o.calib_file, "calibration text file (required for gptq)");
+      sub.add_option("--calib-samples", o.calib_samples, "calibration windows Cb");
+      sub.add_option("--seq-len", o.seq_len, "tokens per calibration window");
+      sub.add_option("--seed", o.seed, "seed of the window sampling");
+      sub.add_option("--heldout-samples", o.heldout_samples, "held-out windows for per-layer output error (0: off)");
+      sub.add_flag("--act-order", o.gptq.act_order, "process columns by descending Hessian diagonal (desc_act)");
+      sub.add_flag("--static-groups", o.gptq.static_groups, "group parameters fixed before act-order");
+      sub.add_flag("--sym", o.gptq.grid.sym, "symmetric grid (zero = 2^(bits-1))");
+      sub.add_option("--damp", o.gptq.damp, "dampening as a fraction of mean(diag H)");
+      sub.add_flag("--true-sequential", o.true_sequential, "quantize q/k/v, o, gate/up, down on refreshed inputs");
+      sub.add_flag("--mse", o.gptq.grid.mse, "search the clipping range minimising |error|^2.4");
+      sub.add_option("--out", args->out, "output folder (written atomically)")->required();
+      sub.add_option("--report", args->report, "write the per-layer report as JSON here");
+      return [args] { return run(*args); };
+    }}};
+
+}  // namespace
+}  // namespace qs::cli

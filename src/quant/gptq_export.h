@@ -1,0 +1,46 @@
+#pragma once
+// Writes a GPTQ checkpoint folder that Transformers/optimum, AutoGPTQ/GPTQModel and vLLM load:
+//   model.safetensors  every source tensor at its source precision (embeddings, norms, lm_head,
+//                      biases), except each quantized linear's `.weight`, replaced by
+//                      `.qweight` I32, `.qzeros` I32, `.scales` F16, `.g_idx` I32 (gptq_weight.h)
+//   config.json        the source config plus "quantization_config" (quant_method "gptq",
+//                      bits, group_size, damp_percent, desc_act, sym, true_sequential,
+//                      static_groups, checkpoint_format "gptq", model_name_or_path,
+//                      model_file_base_name), as the published TheBloke/AutoGPTQ records
+//   quantize_config.json  the same fields without quant_method (AutoGPTQ reads this file)
+//   tokenizer and generation files copied as they are.
+// Everything is written into a sibling temporary folder that is renamed into place at the end:
+// an interrupted run never leaves a half checkpoint under `out_dir`. An existing `out_dir` is
+// replaced.
+#include <string>
+#include <vector>
+
+#include "io/checkpoint.h"
+#include "quant/gptq_weight.h"
+
+namespace qs {
+
+struct GptqExportConfig {
+  int bits = 4;
+  int group_size = 128;   // -1: per channel
+  bool desc_act = false;  // act-order
+  bool sym = false;
+  double damp_percent = 0.01;
+  bool true_sequential = false;
+  bool static_groups = false;
+};
+
+struct ExportedLinear {
+  std::string prefix;  // full tensor-name prefix: "model.layers.0.self_attn.q_proj"
+  const GptqTensors* tensors = nullptr;
+};
+
+// The "quantization_config" object (with quant_method when `with_method`), keys in the order the
+// published records use.
+std::string gptq_quantization_config_json(const GptqExportConfig& config, bool with_method);
+
+// Throws qs::Error naming the file on any failure (the temporary folder is removed).
+void export_gptq_checkpoint(const Checkpoint& source, const std::vector<ExportedLinear>& linears,
+                            const GptqExportConfig& config, const std::string& out_dir);
+
+}  // namespace qs

@@ -1,0 +1,90 @@
+#pragma once
+// The model-level quantizer: GPTQ (or RTN) applied layer by layer to a Hugging Face checkpoint,
+// exported as a GPTQ checkpoint folder (gptq_export.h).
+//
+// GPTQ is layer-sequential as in the reference: the calibration windows are embedded once; for
+// each decoder block, the inputs of its linears are the outputs of the already-quantized blocks
+// before it. Without true-sequential, one pass through the block (original weights) collects the
+// Hessians of all its linears; with it, the groups [q,k,v], [o], [gate,up], [down] are
+// quantized in turn, each on inputs recomputed through the group(s) already quantized. A final
+// pass with every linear quantized produces the next block's inputs.
+//
+// Per-layer output error ||W X - W_hat X||_F^2 is measured on held-out windows (disjoint from the
+// calibration windows, carried through the same quantized prefix), for the chosen method and,
+// on the same inputs, for RTN with the same grid (the baseline GPTQ must beat).
+//
+//   QuantizeOptions o; o.method = "gptq"; o.gptq.grid.bits = 4; o.calib_file = "...";
+//   QuantizeReport r = quantize_model("models/x", o, "out/x-gptq-4b");
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/transformer.h"
+#include "quant/gptq.h"
+#include "quant/gptq_export.h"
+
+namespace qs {
+
+struct QuantizeOptions {
+  std::string method = "gptq";  // "gptq" | "rtn"
+  GptqOptions gptq;             // grid (bits, sym, mse), group_size, act_order, static_groups, damp
+  bool true_sequential = false;
+  std::string calib_file;       // text; required for gptq, optional for rtn (held-out errors only)
+  // The calibration file already tokenized with the model's tokenizer (tokenize_file): callers
+  // quantizing one model many times tokenize once. Empty: calib_file is read and tokenized.
+  std::shared_ptr<const std::vector<int32_t>> calib_tokens;
+  int64_t calib_samples = 128;  // Cb
+  int64_t seq_len = 0;          // L; 0: min(2048, the model's context). L > context is an error
+  uint64_t seed = 0;
+  int64_t heldout_samples = 4;  // windows for the per-layer output error (0: not measured)
+  bool show_progress = true;
+};
+
+struct LayerReport {
+  std::string name;               // "model.layers.3.mlp.down_proj"
+  int64_t out_features = 0, in_features = 0;
+  double output_error = -1;       // ||W X - W_hat X||_F^2 on held-out X (-1: not measured)
+  double rtn_output_error = -1;   // the same for RTN with the same grid and X
+  double reference_energy = -1;   // ||W X||_F^2, to make the errors relative
+  double bits_per_weight = 0;     // (qweight + qzeros + scales) bits / weights
+  double gptq_loss = 0;           // GPTQ's own objective on the calibration inputs
+  int dead_columns = 0;
+  int cholesky_retries = 0;
+  double damp_used = 0;
+};
+
+struct QuantizeReport {
+  std::vector<LayerReport> layers;
+  double bits_per_weight = 0;       // over the quantized linears: (qweight + qzeros + scales) bits / weights
+  int64_t quantized_bytes = 0;      // size of the model as exported (weights, all tensors)
+  int64_t source_bytes = 0;         // size of the source checkpoint's tensors
+  int64_t calibration_tokens = 0;
+  // Wall-clock phases, seconds: forward passes through the blocks (excluding the Hessian
+  // accumulation they feed), X^T X accumulation, Cholesky, column updates, everything else in
+  // quantization (RTN baseline, held-out errors, packing), embedding + tokenization, export.
+  double seconds_forward = 0, seconds_hessian = 0, seconds_cholesky = 0, seconds_columns = 0;
+  double seconds_other = 0, seconds_prepare = 0, seconds_export = 0, seconds_total = 0;
+  std::string json() const;  // the report as a JSON object (layers included)
+};
+
+// The quantized model in memory: every linear is a GptqWeight holding exactly the tensors the
+// export writes, so it can be evaluated directly (no reload) or exported.
+struct QuantizedModel {
+  std::unique_ptr<Transformer> model;
+  QuantizeReport report;
+  GptqExportConfig export_config;
+};
+
+// Throws qs::Error for bad options (unknown method, bits, group size, Cb, L), unreadable inputs,
+// non-finite weights/activations (naming the layer).
+QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOptions& options);
+// Writes the GPTQ checkpoint folder (atomically) and fills report's bytes and export time.
+void export_quantized(QuantizedModel& quantized, const std::string& out_dir);
+// Both: what `quantscale quantize` and the sweep run.
+QuantizeReport quantize_model(const std::string& model_dir, const QuantizeOptions& options, const std::string& out_dir);
+
+// Peak resident set size of this process so far, bytes (for reports and benchmarks).
+int64_t peak_rss_bytes();
+
+}  // namespace qs

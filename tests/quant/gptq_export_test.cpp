@@ -1,0 +1,138 @@
+// GPTQ checkpoint export: tensor layout, config records as the published GPTQ checkpoints have
+// them, copied files, and no half-written folder on failure.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "io/checkpoint.h"
+#include "io/random_checkpoint.h"
+#include "quant/gptq.h"
+#include "quant/gptq_export.h"
+#include "test_support.h"
+
+namespace qs {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Fixture {
+  test::ScratchDir dir{"gptq_export"};
+  std::string source = dir.file("source");
+  std::vector<GptqTensors> packed;
+  std::vector<ExportedLinear> linears;
+
+  Fixture() {
+    TinyShape shape;  // d_model 64, d_ff 128: every in_features a multiple of 32
+    write_random_checkpoint(source, tiny_config_json("LlamaForCausalLM", shape), {.dtype = DType::BF16});
+    fs::copy_file(test::shared_file("models/tinystories-656k/tokenizer.json"), source + "/tokenizer.json");
+  }
+  // RTN-quantizes every linear of the source checkpoint (3-bit, g32).
+  void quantize_all(const Checkpoint& checkpoint) {
+    const auto& config = checkpoint.config();
+    for (int64_t layer = 0; layer < config.n_layers; ++layer)
+      for (const auto& spec : config.arch->linears) {
+        const std::string prefix = config.layer_prefix(layer) + std::string(spec.name);
+        const TensorView& w = checkpoint.get(prefix + ".weight");
+        auto values = w.to_f32();
+        QuantGrid grid{3};
+        grid.min_zero = 1;
+        auto q = rtn_quantize(values.data(), w.shape[0], w.shape[1], grid, 32, prefix);
+        packed.push_back(pack_gptq(q, 32, prefix));
+      }
+    size_t k = 0;
+    for (int64_t layer = 0; layer < config.n_layers; ++layer)
+      for (const auto& spec : config.arch->linears)
+        linears.push_back({config.layer_prefix(layer) + std::string(spec.name), &packed[k++]});
+  }
+};
+
+TEST(GptqExport, WritesTheGptqLayoutAndCopiesEverythingElse) {
+  Fixture f;
+  auto source = Checkpoint::open(f.source);
+  f.quantize_all(source);
+  const std::string out = f.dir.file("out");
+  GptqExportConfig config{3, 32, true, false, 0.01, true, false};
+  export_gptq_checkpoint(source, f.linears, config, out);
+
+  SafetensorsFile written(out + "/model.safetensors");
+  for (const auto& linear : f.linears) {
+    EXPECT_EQ(written.find(linear.prefix + ".weight"), nullptr);
+    const TensorView* qweight = written.find(linear.prefix + ".qweight");
+    ASSERT_NE(qweight, nullptr) << linear.prefix;
+    const auto& t = *linear.tensors;
+    EXPECT_EQ(qweight->dtype, DType::I32);
+    EXPECT_EQ(qweight->shape, (std::vector<int64_t>{t.in_features / 32 * 3, t.out_features}));
+    EXPECT_EQ(0, std::memcmp(qweight->data, t.qweight.data(), qweight->n_bytes));
+    const TensorView* qzeros = written.find(linear.prefix + ".qzeros");
+    ASSERT_NE(qzeros, nullptr);
+    EXPECT_EQ(qzeros->shape, (std::vector<int64_t>{t.in_features / 32, t.out_features / 32 * 3}));
+    const TensorView* scales = written.find(linear.prefix + ".scales");
+    ASSERT_NE(scales, nullptr);
+    EXPECT_EQ(scales->dtype, DType::F16);
+    EXPECT_EQ(scales->shape, (std::vector<int64_t>{t.in_features / 32, t.out_features}));
+    const TensorView* g_idx = written.find(linear.prefix + ".g_idx");
+    ASSERT_NE(g_idx, nullptr);
+    EXPECT_EQ(g_idx->dtype, DType::I32);
+    EXPECT_EQ(g_idx->shape, (std::vector<int64_t>{t.in_features}));
+  }
+  // Untouched tensors: same dtype, shape and bytes.
+  int64_t copied = 0;
+  for (const auto& name : source.tensor_names()) {
+    if (name.find("_proj.weight") != std::string::npos) continue;
+    const TensorView* tensor = written.find(name);
+    ASSERT_NE(tensor, nullptr) << name;
+    const TensorView& original = source.get(name);
+    EXPECT_EQ(tensor->dtype, original.dtype);
+    EXPECT_EQ(tensor->shape, original.shape);
+    EXPECT_EQ(0, std::memcmp(tensor->data, original.data, original.n_bytes)) << name;
+    ++copied;
+  }
+  EXPECT_GT(copied, 3);
+  EXPECT_TRUE(fs::exists(out + "/tokenizer.json"));
+
+  // config.json: the source config plus quantization_config with every field the published
+  // GPTQ checkpoints record (shared/hf/TheBloke-*-GPTQ), and the quantize_config.json twin.
+  auto written_config = nlohmann::json::parse(read_file(out + "/config.json"));
+  auto source_config = nlohmann::json::parse(read_file(f.source + "/config.json"));
+  for (auto it = source_config.begin(); it != source_config.end(); ++it) EXPECT_EQ(written_config[it.key()], it.value());
+  const auto& q = written_config["quantization_config"];
+  auto published = nlohmann::json::parse(
+      read_file(test::shared_file("hf/TheBloke-Genz-70b-GPTQ/config.json")))["quantization_config"];
+  for (auto it = published.begin(); it != published.end(); ++it) EXPECT_TRUE(q.contains(it.key())) << it.key();
+  EXPECT_EQ(q["quant_method"], "gptq");
+  EXPECT_EQ(q["bits"], 3);
+  EXPECT_EQ(q["group_size"], 32);
+  EXPECT_EQ(q["desc_act"], true);
+  EXPECT_EQ(q["sym"], false);
+  EXPECT_EQ(q["true_sequential"], true);
+  EXPECT_EQ(q["static_groups"], false);
+  EXPECT_EQ(q["checkpoint_format"], "gptq");
+  EXPECT_DOUBLE_EQ(q["damp_percent"].get<double>(), 0.01);
+  auto legacy = nlohmann::json::parse(read_file(out + "/quantize_config.json"));
+  auto published_legacy = nlohmann::json::parse(read_file(test::shared_file("hf/TheBloke-Genz-70b-GPTQ/quantize_config.json")));
+  for (auto it = published_legacy.begin(); it != published_legacy.end(); ++it)
+    EXPECT_TRUE(legacy.contains(it.key())) << it.key();
+  EXPECT_FALSE(legacy.contains("quant_method"));
+
+  // Re-export over an existing folder replaces it.
+  export_gptq_checkpoint(source, f.linears, config, out);
+  EXPECT_TRUE(fs::exists(out + "/model.safetensors"));
+}
+
+TEST(GptqExport, FailureLeavesNoFolderBehind) {
+  Fixture f;
+  auto source = Checkpoint::open(f.source);
+  f.quantize_all(source);
+  f.linears.push_back({"model.layers.9.mlp.nonexistent", &f.packed[0]});
+  const std::string out = f.dir.file("out");
+  EXPECT_THROW(export_gptq_checkpoint(source, f.linears, GptqExportConfig{}, out), Error);
+  EXPECT_FALSE(fs::exists(out));
+  for (const auto& entry : fs::directory_iterator(f.dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find("out.tmp"), std::string::npos) << entry.path();
+}
+
+}  // namespace
+}  // namespace qs

@@ -1,0 +1,183 @@
+// The model-level quantizer on the shipped TinyStories model: export -> re-load round trip,
+// GPTQ against RTN per layer and in perplexity, and bad requests.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "model/perplexity.h"
+#include "quant/gptq_weight.h"
+#include "quant/calibration.h"
+#include "quant/model_loader.h"
+#include "quant/quantize_model.h"
+#include "test_support.h"
+#include "tokenizer/tokenizer.h"
+
+namespace qs {
+namespace {
+
+std::string model_dir() { return test::shared_file("models/tinystories-656k"); }
+
+QuantizeOptions small_options(const std::string& method, int bits, int group_size) {
+  QuantizeOptions o;
+  o.method = method;
+  o.gptq.grid.bits = bits;
+  o.gptq.group_size = group_size;
+  o.calib_file = test::shared_file("calibration/wikitext2_train_5k.txt");
+  // Tokenized once per test binary; the sanitizer build (5-10x slower) uses the first 400 kB.
+  static const auto tokens = [&] {
+    std::string text = read_file(o.calib_file);
+    if (std::getenv("QS_SANITIZER_BUILD")) text.resize(std::min<size_t>(text.size(), 400000));
+    return std::make_shared<const std::vector<int32_t>>(Tokenizer::load(model_dir())->encode(text, true));
+  }();
+  o.calib_tokens = tokens;
+  o.calib_samples = 32;
+  o.seq_len = 256;
+  o.seed = 0;
+  o.heldout_samples = 4;
+  o.show_progress = false;
+  return o;
+}
+
+// Perplexity on the first 65536 tokens of WikiText-2 test (8192 in the slower sanitizer build).
+double wiki_perplexity(const Transformer& model) {
+  static const std::vector<int32_t> tokens = [] {
+    auto tokenizer = Tokenizer::load(model_dir());
+    const size_t keep = std::getenv("QS_SANITIZER_BUILD") ? 8192 : 65536;
+    std::string text = read_file(test::shared_file("text/wikitext2/wiki.test.raw"));
+    text.resize(std::min<size_t>(text.size(), keep * 8));  // > keep tokens at ~4 bytes per token
+    auto all = tokenizer->encode(text, true);
+    all.resize(std::min(all.size(), keep));
+    return all;
+  }();
+  return strided_perplexity(model, tokens, 512, 512).ppl();
+}
+
+TEST(QuantizeModel, ExportReloadIsBitExactAndGivesTheSamePerplexity) {
+  test::ScratchDir dir("quantize_round_trip");
+  auto options = small_options("gptq", 4, 32);
+  options.gptq.act_order = true;
+  options.true_sequential = true;
+  QuantizedModel quantized = quantize_in_memory(model_dir(), options);
+  export_quantized(quantized, dir.file("out"));
+
+  auto format = gptq_format_of(dir.file("out"));
+  ASSERT_TRUE(format.has_value());
+  EXPECT_EQ(format->bits, 4);
+  EXPECT_EQ(format->group_size, 32);
+  EXPECT_TRUE(format->desc_act);
+  auto reloaded = load_model(dir.file("out"));
+  const Transformer& original = *quantized.model;
+  int64_t compared = 0;
+  for (int64_t layer = 0; layer < original.config().n_layers; ++layer)
+    for (const auto& group : original.linear_groups())
+      for (const auto& name : group) {
+        const WeightMatrix& a = original.linear(layer, name);
+        const WeightMatrix& b = reloaded->linear(layer, name);
+        ASSERT_NE(dynamic_cast<const GptqWeight*>(&b), nullptr) << name;
+        ASSERT_EQ(a.out_features(), b.out_features());
+        std::vector<float> wa(a.out_features() * a.in_features()), wb(wa.size());
+        a.rows_to_f32(0, a.out_features(), wa.data());
+        b.rows_to_f32(0, b.out_features(), wb.data());
+        EXPECT_EQ(0, std::memcmp(wa.data(), wb.data(), wa.size() * sizeof(float))) << layer << " " << name;
+        EXPECT_EQ(b.format(), "GPTQ 4-bit g32");
+        ++compared;
+      }
+  EXPECT_EQ(compared, 14);
+  const double ppl_memory = wiki_perplexity(original), ppl_reloaded = wiki_perplexity(*reloaded);
+  EXPECT_EQ(ppl_memory, ppl_reloaded);
+  std::printf("[ round trip ] ppl in memory %.6f, reloaded %.6f; bits/weight %.4f\n", ppl_memory, ppl_reloaded,
+              quantized.report.bits_per_weight);
+  // 4 bits + (16-bit scale + 4-bit zero) / 32 on every quantized linear.
+  EXPECT_NEAR(quantized.report.bits_per_weight, 4 + 20.0 / 32, 1e-9);
+}
+
+TEST(QuantizeModel, GptqBeatsRtnPerLayerAndInPerplexity) {
+  const double ppl_fp = wiki_perplexity(*load_model(model_dir()));
+  std::map<std::string, double> ppl;
+  for (int bits : {3, 4, 8}) {
+    for (const std::string method : {"gptq", "rtn"}) {
+      if (bits == 8 && method == "rtn") continue;
+      auto quantized = quantize_in_memory(model_dir(), small_options(method, bits, 32));
+      const std::string key = method + "-" + std::to_string(bits);
+      ppl[key] = wiki_perplexity(*quantized.model);
+      if (method != "gptq" || bits == 8) continue;
+      int64_t better = 0, layers = 0;
+      for (const auto& layer : quantized.report.layers) {
+        ASSERT_GE(layer.output_error, 0) << layer.name;
+        ++layers;
+        better += layer.output_error < layer.rtn_output_error;
+        std::printf("[ %d-bit ] %-34s gptq %.4e rtn %.4e (relative to ||WX||^2: %.4f vs %.4f)\n", bits,
+                    layer.name.c_str(), layer.output_error, layer.rtn_output_error,
+                    layer.output_error / layer.reference_energy, layer.rtn_output_error / layer.reference_energy);
+      }
+      EXPECT_GE(static_cast<double>(better), 0.95 * static_cast<double>(layers)) << bits << " bits: " << better << " of " << layers;
+    }
+  }
+  std::printf("[ perplexity ] fp %.4f gptq-8 %.4f gptq-4 %.4f rtn-4 %.4f gptq-3 %.4f rtn-3 %.4f\n", ppl_fp, ppl["gptq-8"],
+              ppl["gptq-4"], ppl["rtn-4"], ppl["gptq-3"], ppl["rtn-3"]);
+  EXPECT_LE(std::fabs(ppl["gptq-8"] - ppl_fp), 0.01 * ppl_fp);
+  EXPECT_LT(ppl["gptq-8"], ppl["gptq-4"]);
+  EXPECT_LT(ppl["gptq-4"], ppl["rtn-4"]);
+  EXPECT_LT(ppl["gptq-3"], ppl["rtn-3"]);
+}
+
+TEST(QuantizeModel, BadRequestsAreClearErrors) {
+  test::ScratchDir dir("quantize_bad");
+  auto expect_error = [&](QuantizeOptions o, const std::string& fragment) {
+    try {
+      quantize_in_memory(model_dir(), o);
+      ADD_FAILURE() << "expected an error containing '" << fragment << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  auto o = small_options("gptq", 4, 32);
+  o.method = "awq";
+  expect_error(o, "unknown method");
+  o = small_options("gptq", 5, 32);
+  expect_error(o, "unsupported bits");
+  o = small_options("gptq", 4, 32);
+  o.calib_samples = 0;
+  expect_error(o, "--calib-samples");
+  o = small_options("gptq", 4, 32);
+  o.seq_len = 1024;  // TinyStories' context is 512
+  expect_error(o, "context window");
+  o = small_options("gptq", 4, 32);
+  write_file_atomic(dir.file("short.txt"), "Once upon a time.");
+  o.calib_file = dir.file("short.txt");
+  o.calib_tokens.reset();
+  expect_error(o, "too little calibration text");
+  o = small_options("gptq", 4, 32);
+  o.calib_file.clear();
+  expect_error(o, "--calib");
+  o = small_options("gptq", 4, 0);
+  expect_error(o, "--group-size");
+}
+
+TEST(QuantizeCommand, WritesACheckpointThatLoadsAndReportsErrorsCleanly) {
+  test::ScratchDir dir("quantize_cli");
+  const std::string calib = test::shared_file("calibration/wikitext2_train_5k.txt");
+  auto run = test::run_quantscale("quantize " + model_dir() + " --method rtn --bits 3 --group-size 64 --calib " + calib +
+                                  " --calib-samples 4 --seq-len 128 --out " + dir.file("rtn3") + " --report " +
+                                  dir.file("report.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("bits per weight"), std::string::npos) << run.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("rtn3/model.safetensors")));
+  EXPECT_TRUE(std::filesystem::exists(dir.file("report.json")));
+  EXPECT_EQ(load_model(dir.file("rtn3"))->linear(0, "mlp.down_proj").format(), "GPTQ 3-bit g64");
+  run = test::run_quantscale("quantize " + model_dir() + " --method gptq --bits 6 --calib " + calib + " --out " + dir.file("x"));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("unsupported bits 6"), std::string::npos) << run.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x")));
+  run = test::run_quantscale("quantize " + model_dir() + " --method foo --out " + dir.file("x"));
+  EXPECT_NE(run.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace qs
