@@ -3,19 +3,18 @@
 #include <omp.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/evaluator.h"
 #include "model/perplexity.h"
 #include "model/transformer_lm.h"
+#include "quant/quantize_model.h"
 #include "sweep/model_facts.h"
 #include "tokenizer/tokenizer.h"
-#if __has_include("quant/quantize_model.h")  // the model-level quantizer lands from the quant branch
-#include "quant/quantize_model.h"
-#define QS_SWEEP_HAS_QUANTIZER 1
-#endif
 
 namespace qs {
 namespace {
@@ -28,14 +27,15 @@ double seconds_since(Clock::time_point start) { return std::chrono::duration<dou
 std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint& point, const PointContext& context,
                                            PointResult& result) {
   if (point.is_baseline()) return Transformer::load(point.model_path);
-#ifdef QS_SWEEP_HAS_QUANTIZER
   QuantizeOptions options;
   options.method = point.method;
   options.gptq.grid.bits = point.bits;
   options.gptq.group_size = point.group_size;
   options.calib_file = study.calib_source;
   if (point.calib_samples > 0) options.calib_samples = point.calib_samples;
-  options.seq_len = study.calib_seq_len;
+  // DESIGN.md: calibration windows are capped at the model's context.
+  nlohmann::json config = nlohmann::json::parse(read_file(point.model_path + "/config.json"));
+  options.seq_len = std::min<int64_t>(study.calib_seq_len, config.value("max_position_embeddings", int64_t{2048}));
   options.seed = point.seed;
   options.show_progress = false;
   QuantizedModel quantized = quantize_in_memory(point.model_path, options);
@@ -50,9 +50,6 @@ std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint&
     result.quant.layers.push_back({layer.name, error, layer.bits_per_weight});
   }
   return std::move(quantized.model);
-#else
-  throw Error(point.label(), "this build has no model-level quantizer (src/quant/quantize_model.h)");
-#endif
 }
 
 // WikiText-2 perplexity as the GPTQ paper measures it: the whole text tokenized once (with the
