@@ -237,13 +237,15 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
 }
 
 void print_summary(const SweepSummary& summary, int jobs) {
-  double busy = summary.wall_seconds * std::max(1, jobs);
-  double outside = busy > 0 && summary.ran > 0 ? 100.0 * (busy - summary.stage_seconds) / busy : 0.0;
   double per_hour = summary.wall_seconds > 0 ? summary.ran * 3600.0 / summary.wall_seconds : 0.0;
-  std::printf("sweep: ran %d point(s) (%d ok, %d failed) in %.1f s wall: %.0f points/hour, %.1f%% of job time "
-              "outside quantize/eval/ppl; %d/%d grid points finished\n",
-              summary.ran, summary.succeeded, summary.failed, summary.wall_seconds, per_hour, outside,
-              summary.finished_after, summary.grid_points);
+  std::printf("sweep: ran %d point(s) (%d ok, %d failed) in %.1f s wall: %.0f points/hour", summary.ran,
+              summary.succeeded, summary.failed, summary.wall_seconds, per_hour);
+  // Share of the K job slots' wall time not spent in quantize/eval/ppl (local backend only:
+  // a Slurm array's parallelism is the scheduler's).
+  double slots = summary.wall_seconds * jobs;
+  if (jobs > 0 && summary.ran > 0 && slots > 0)
+    std::printf(", %.1f%% of job time outside quantize/eval/ppl", 100.0 * (slots - summary.stage_seconds) / slots);
+  std::printf("; %d/%d grid points finished\n", summary.finished_after, summary.grid_points);
 }
 
 }  // namespace qs

@@ -52,7 +52,8 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options);
 // Runs the study's missing points on options.backend and prints the summary.
 SweepSummary run_sweep(const Study& study, const SweepOptions& options);
 
-// Prints one line: what ran, how long, and the share of wall time outside the point stages.
+// Prints one line: what ran, how long, and (jobs > 0) the share of the job slots' wall time
+// outside the point stages.
 void print_summary(const SweepSummary& summary, int jobs);
 
 }  // namespace qs
