@@ -85,7 +85,7 @@ echo "slurm: one-node cluster on $HOST with $CPUS CPUs is up"
 
 # The same small study through both backends. Real points once the pipeline stages exist:
 # drop the [sweep] section (one line) to switch from the synthetic runner.
-SWEEP_SECTION=$'[sweep]\nrunner = "synthetic"\nsynthetic_seconds = 0.2'
+SWEEP_SECTION=""  # real points; synthetic runner: $'[sweep]\nrunner = "synthetic"'
 cat > "$WORK/study.toml" <<STUDY
 [study]
 name = "slurm-ci"

@@ -1,27 +1,20 @@
 // quantscale sweep STUDY.toml: runs the grid points missing from the study's store.
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "cli/command_registry.h"
+#include "cli/sweep_options.h"
 #include "core/blas.h"
-#include "core/error.h"
 #include "sweep/slurm_sweep.h"
 
 namespace {
 
-struct SweepArgs {
-  std::string study;
-  qs::SweepOptions options;
-  std::string backend = "local";
-  std::string output;
+struct SweepArgs : qs::cli::SweepCommandOptions {
   std::string point_id;
   int point_index = -1;
   std::string result_dir;
   bool merge_only = false;
   bool list = false;
-  std::string partition, time, mem;
-  int cpus_per_task = 0, max_parallel = -1;
 };
 
 void list_points(const qs::Study& study) {
@@ -35,15 +28,7 @@ void list_points(const qs::Study& study) {
 }
 
 int run(SweepArgs& a) {
-  qs::Study study = qs::load_study(a.study);
-  if (!a.output.empty()) study.output_dir = std::filesystem::absolute(a.output).lexically_normal().string();
-  a.options.study_path = a.study;
-  a.options.threads = qs::blas::threads();
-  if (!a.partition.empty()) study.slurm.partition = a.partition;
-  if (!a.time.empty()) study.slurm.time = a.time;
-  if (!a.mem.empty()) study.slurm.mem = a.mem == "none" ? "" : a.mem;
-  if (a.cpus_per_task > 0) study.slurm.cpus_per_task = a.cpus_per_task;
-  if (a.max_parallel >= 0) study.slurm.max_parallel = a.max_parallel;
+  qs::Study study = qs::cli::load_study_with_overrides(a);
 
   if (!a.point_id.empty() || a.point_index >= 0) {
     // One point (a --jobs child or a Slurm array task): write its result file only; the
@@ -70,9 +55,7 @@ int run(SweepArgs& a) {
                 grid.size());
     return 0;
   }
-  qs::SweepSummary summary = a.backend == "slurm" ? qs::run_sweep_slurm(study, a.options)
-                                                  : qs::run_sweep_local(study, a.options);
-  qs::print_summary(summary, a.backend == "slurm" ? 1 : a.options.jobs);
+  qs::SweepSummary summary = qs::run_sweep(study, a.options);
   return summary.failed > 0 ? 1 : 0;
 }
 
@@ -81,27 +64,48 @@ const qs::cli::CommandRegistration registration{{
     "run the missing points of a study's grid (resumable; local or Slurm)",
     [](CLI::App& sub) -> std::function<int()> {
       auto a = std::make_shared<SweepArgs>();
-      sub.add_option("study", a->study, "study file (TOML)")->required();
-      sub.add_option("--jobs,-j", a->options.jobs, "points run concurrently as child processes (local backend)")
-          ->check(CLI::PositiveNumber);
-      sub.add_flag("--retry-failed", a->options.retry_failed, "run again the points whose last attempt failed");
-      sub.add_flag("--keep-checkpoints", a->options.keep_checkpoints,
-                   "keep quantized checkpoints in <output>/checkpoints/<point id>");
-      sub.add_option("--output", a->output, "output folder (overrides the study file's [study] output)");
-      sub.add_option("--backend", a->backend, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
+      qs::cli::add_sweep_options(sub, *a);
       sub.add_option("--point", a->point_id, "run only this point id and write its result file");
       sub.add_option("--point-index", a->point_index, "run only the grid point with this index (Slurm array task)");
       sub.add_option("--result-dir", a->result_dir, "where result files go (default <output>/results)");
       sub.add_flag("--merge", a->merge_only, "only fold result files into the store");
       sub.add_flag("--list", a->list, "list the grid points with their ids and state");
-      sub.add_option("--partition", a->partition, "Slurm partition (overrides the study file)");
-      sub.add_option("--time", a->time, "Slurm time limit per point, e.g. 02:00:00");
-      sub.add_option("--mem", a->mem, "Slurm memory per point, e.g. 16G ('none' = no --mem line)");
-      sub.add_option("--cpus-per-task", a->cpus_per_task, "Slurm CPUs per point");
-      sub.add_option("--max-parallel", a->max_parallel, "Slurm array throttle (%K); 0 = none");
-      sub.add_option("--poll-seconds", a->options.slurm_poll_seconds, "squeue polling interval");
       return [a] { return run(*a); };
     },
 }};
 
 }  // namespace
+
+namespace qs::cli {
+
+void add_sweep_options(CLI::App& sub, SweepCommandOptions& o) {
+  sub.add_option("study", o.study, "study file (TOML)")->required();
+  sub.add_option("--jobs,-j", o.options.jobs, "points run concurrently as child processes (local backend)")
+      ->check(CLI::PositiveNumber);
+  sub.add_flag("--retry-failed", o.options.retry_failed, "run again the points whose last attempt failed");
+  sub.add_flag("--keep-checkpoints", o.options.keep_checkpoints,
+               "also export quantized checkpoints to <output>/checkpoints/<point id>");
+  sub.add_option("--output", o.output, "output folder (overrides the study file's [study] output)");
+  sub.add_option("--backend", o.options.backend, "local or slurm")->check(CLI::IsMember({"local", "slurm"}));
+  sub.add_option("--partition", o.partition, "Slurm partition (overrides the study file)");
+  sub.add_option("--time", o.time, "Slurm time limit per point, e.g. 02:00:00");
+  sub.add_option("--mem", o.mem, "Slurm memory per point, e.g. 16G ('none' = no --mem line)");
+  sub.add_option("--cpus-per-task", o.cpus_per_task, "Slurm CPUs per point");
+  sub.add_option("--max-parallel", o.max_parallel, "Slurm array throttle (%K); 0 = none");
+  sub.add_option("--poll-seconds", o.options.slurm_poll_seconds, "squeue polling interval");
+}
+
+Study load_study_with_overrides(SweepCommandOptions& o) {
+  Study study = load_study(o.study);
+  if (!o.output.empty()) set_output_dir(study, o.output);
+  o.options.study_path = o.study;
+  o.options.threads = blas::threads();
+  if (!o.partition.empty()) study.slurm.partition = o.partition;
+  if (!o.time.empty()) study.slurm.time = o.time;
+  if (!o.mem.empty()) study.slurm.mem = o.mem == "none" ? "" : o.mem;
+  if (o.cpus_per_task > 0) study.slurm.cpus_per_task = o.cpus_per_task;
+  if (o.max_parallel >= 0) study.slurm.max_parallel = o.max_parallel;
+  return study;
+}
+
+}  // namespace qs::cli

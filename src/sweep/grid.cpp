@@ -35,6 +35,7 @@ std::string evaluation_settings(const Study& study) {
     tasks.append(task);
   }
   std::string text = ";tasks=" + tasks + ";shots=" + std::to_string(study.shots) + ";limit=" + std::to_string(study.limit);
+  if (!study.task_config.empty()) text += ";task_config=" + file_name(study.task_config);
   text += ";ppl_text=" + file_name(study.ppl_text) + ";ppl_ctx=" + std::to_string(study.ppl_ctx) +
           ";ppl_max_tokens=" + std::to_string(study.ppl_max_tokens);
   if (study.runner != "pipeline") text += ";runner=" + study.runner;

@@ -170,15 +170,10 @@ PointResult run_single_point(const Study& study, const SweepPoint& point, const 
                              const std::string& result_dir) {
   PointContext context;
   context.threads = total_threads(options);
-  bool keep = options.keep_checkpoints;
-  context.checkpoint_dir = keep ? study.output_dir + "/checkpoints/" + point.id
-                                : study.output_dir + "/tmp/" + point.id + "-" + std::to_string(::getpid());
+  context.keep_checkpoint = options.keep_checkpoints;
+  context.checkpoint_dir = study.output_dir + "/checkpoints/" + point.id;
   auto runner = make_point_runner(study);
   PointResult result = run_point(*runner, study, point, context);
-  if (!keep) {
-    std::error_code ignored;
-    fs::remove_all(context.checkpoint_dir, ignored);
-  }
   write_result_file(result_dir, result);
   return result;
 }
@@ -187,9 +182,6 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
   auto start = std::chrono::steady_clock::now();
   fs::create_directories(study.results_dir());
   fs::create_directories(study.output_dir + "/logs");
-  // Checkpoints of points interrupted earlier are incomplete: nothing else owns them.
-  std::error_code ignored;
-  fs::remove_all(study.output_dir + "/tmp", ignored);
 
   Store store(study.store_path());
   int merged = merge_result_files(store, study.results_dir());
@@ -245,13 +237,15 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
 }
 
 void print_summary(const SweepSummary& summary, int jobs) {
-  double busy = summary.wall_seconds * std::max(1, jobs);
-  double outside = busy > 0 && summary.ran > 0 ? 100.0 * (busy - summary.stage_seconds) / busy : 0.0;
   double per_hour = summary.wall_seconds > 0 ? summary.ran * 3600.0 / summary.wall_seconds : 0.0;
-  std::printf("sweep: ran %d point(s) (%d ok, %d failed) in %.1f s wall: %.0f points/hour, %.1f%% of job time "
-              "outside quantize/eval/ppl; %d/%d grid points finished\n",
-              summary.ran, summary.succeeded, summary.failed, summary.wall_seconds, per_hour, outside,
-              summary.finished_after, summary.grid_points);
+  std::printf("sweep: ran %d point(s) (%d ok, %d failed) in %.1f s wall: %.0f points/hour", summary.ran,
+              summary.succeeded, summary.failed, summary.wall_seconds, per_hour);
+  // Share of the K job slots' wall time not spent in quantize/eval/ppl (local backend only:
+  // a Slurm array's parallelism is the scheduler's).
+  double slots = summary.wall_seconds * jobs;
+  if (jobs > 0 && summary.ran > 0 && slots > 0)
+    std::printf(", %.1f%% of job time outside quantize/eval/ppl", 100.0 * (slots - summary.stage_seconds) / slots);
+  std::printf("; %d/%d grid points finished\n", summary.finished_after, summary.grid_points);
 }
 
 }  // namespace qs

@@ -1,14 +1,112 @@
 #include "sweep/pipeline_runner.h"
 
+#include <omp.h>
+
+#include <chrono>
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
 #include "core/error.h"
+#include "eval/evaluator.h"
+#include "model/perplexity.h"
+#include "model/transformer_lm.h"
+#include "quant/quantize_model.h"
 #include "sweep/model_facts.h"
+#include "tokenizer/tokenizer.h"
 
 namespace qs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// The fp baseline loads the checkpoint as stored; other points quantize it in memory
+// (exported only when checkpoints are kept) and are evaluated without a reload.
+std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint& point, const PointContext& context,
+                                           PointResult& result) {
+  if (point.is_baseline()) return Transformer::load(point.model_path);
+  QuantizeOptions options;
+  options.method = point.method;
+  options.gptq.grid.bits = point.bits;
+  options.gptq.group_size = point.group_size;
+  options.calib_file = study.calib_source;
+  if (point.calib_samples > 0) options.calib_samples = point.calib_samples;
+  // DESIGN.md: calibration windows are capped at the model's context.
+  nlohmann::json config = nlohmann::json::parse(read_file(point.model_path + "/config.json"));
+  options.seq_len = std::min<int64_t>(study.calib_seq_len, config.value("max_position_embeddings", int64_t{2048}));
+  options.seed = point.seed;
+  options.show_progress = false;
+  QuantizedModel quantized = quantize_in_memory(point.model_path, options);
+  if (context.keep_checkpoint) export_quantized(quantized, context.checkpoint_dir);
+  const QuantizeReport& report = quantized.report;
+  result.quant.bits_per_weight = report.bits_per_weight;
+  result.quant.memory_bytes = quantized.model->weight_bytes();
+  for (const auto& layer : report.layers) {
+    // Relative output error on held-out windows when measured, else GPTQ's own loss.
+    double error = layer.output_error >= 0 && layer.reference_energy > 0 ? layer.output_error / layer.reference_energy
+                                                                          : layer.gptq_loss;
+    result.quant.layers.push_back({layer.name, error, layer.bits_per_weight});
+  }
+  return std::move(quantized.model);
+}
+
+// WikiText-2 perplexity as the GPTQ paper measures it: the whole text tokenized once (with the
+// tokenizer's special tokens), disjoint windows of ctx tokens (stride = ctx), token-weighted.
+void measure_perplexity(const Study& study, TransformerLM& lm, PointResult& result) {
+  std::vector<int32_t> tokens = lm.tokenizer().encode(read_file(study.ppl_text), true);
+  if (study.ppl_max_tokens > 0 && static_cast<int64_t>(tokens.size()) > study.ppl_max_tokens)
+    tokens.resize(static_cast<size_t>(study.ppl_max_tokens));
+  int64_t ctx = std::min<int64_t>(study.ppl_ctx, lm.max_context());
+  PerplexityResult ppl = strided_perplexity(lm.model(), tokens, ctx, ctx);
+  result.ppl = ppl.ppl();
+  result.ppl_tokens = ppl.n_scored;
+  if (!std::isfinite(result.ppl)) throw Error(study.ppl_text, "perplexity is not finite");
+}
+
+// One row per metric of every task; the primary metric is the law's Acc.
+void record_metrics(const EvalResults& results, PointResult& result) {
+  for (const auto& task : results.tasks)
+    for (const auto& metric : task.metrics) {
+      std::string name = metric.key;
+      if (name.size() > 5 && name.compare(name.size() - 5, 5, ",none") == 0) name.resize(name.size() - 5);
+      result.metrics.push_back({task.name, task.stratum, name, metric.value, metric.stderr_value.value_or(-1),
+                                task.chance, task.n_docs, metric.key == task.primary_metric});
+    }
+}
+
+}  // namespace
 
 void PipelineRunner::run(const Study& study, const SweepPoint& point, const PointContext& context, PointResult& result) {
+  omp_set_num_threads(std::max(1, context.threads));
   result.model = read_model_facts(point.model, point.model_path);
-  throw Error(point.label(), "the pipeline stages are not in this build yet: quantize_model (src/quant), "
-                             "run_evaluation (src/eval), perplexity (src/model)");
+
+  auto start = Clock::now();
+  std::unique_ptr<Transformer> model = prepare_model(study, point, context, result);
+  result.quantize_seconds = seconds_since(start);
+  TransformerLM lm(std::move(model), Tokenizer::load(point.model_path));
+
+  if (!study.ppl_text.empty()) {
+    start = Clock::now();
+    measure_perplexity(study, lm, result);
+    result.ppl_seconds = seconds_since(start);
+  }
+  if (!study.tasks.empty()) {
+    start = Clock::now();
+    EvalOptions options;
+    options.tasks.clear();
+    for (const auto& task : study.tasks) {
+      if (!options.tasks.empty()) options.tasks.push_back(',');
+      options.tasks.append(task);
+    }
+    if (study.shots >= 0) options.shots = study.shots;
+    if (study.limit > 0) options.limit = study.limit;
+    options.task_config = study.task_config;
+    options.progress = false;
+    record_metrics(run_evaluation(lm, options), result);
+    result.eval_seconds = seconds_since(start);
+  }
 }
 
 }  // namespace qs

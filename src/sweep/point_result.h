@@ -25,7 +25,7 @@ struct TaskMetric {
   std::string stratum;    // "L1", "L2", "L3"
   std::string metric;     // "acc", "acc_norm", "exact_match", ...
   double value = 0;
-  double stderr_value = 0;
+  double stderr_value = 0;  // -1 = not available (stored as NULL)
   double acc_rand = 0;
   int64_t n_samples = 0;
   bool primary = false;   // the task's primary metric: the one the law uses

@@ -13,7 +13,10 @@
 namespace qs {
 
 struct PointContext {
-  std::string checkpoint_dir;  // where a quantized checkpoint may be written (created by the runner)
+  // Quantized models are evaluated in memory; with keep_checkpoint the runner also exports the
+  // GPTQ checkpoint to checkpoint_dir (they are large, so only when asked).
+  bool keep_checkpoint = false;
+  std::string checkpoint_dir;
   int threads = 1;             // threads this point may use
 };
 

@@ -220,7 +220,8 @@ void Store::write_point(const PointResult& r) {
   for (const auto& m : r.metrics)
     Statement(db_, "INSERT INTO task_metrics(point_id, task, stratum, metric, value, stderr, acc_rand, n_samples, "
                    "is_primary) VALUES(?,?,?,?,?,?,?,?,?)")
-        .bind({id, m.task, m.stratum, m.metric, m.value, m.stderr_value, m.acc_rand, m.n_samples,
+        .bind({id, m.task, m.stratum, m.metric, m.value, m.stderr_value < 0 ? Value{nullptr} : Value{m.stderr_value},
+               m.acc_rand, m.n_samples,
                int64_t{m.primary ? 1 : 0}})
         .run();
   if (!r.point.is_baseline()) {

@@ -156,7 +156,8 @@ void read_quantization(SectionReader& q, const PathResolver& paths, Study& study
     if (method != "gptq" && method != "rtn")
       throw Error(q.where(*q.get("methods")), "unknown method '" + method + "' (gptq, rtn; the fp baseline is implicit)");
   for (int64_t b : q.integers("bits")) {
-    if (b < 2 || b > 8) throw Error(q.where(*q.get("bits")), "bits must be in 2..8, got " + std::to_string(b));
+    if (b != 2 && b != 3 && b != 4 && b != 8)
+      throw Error(q.where(*q.get("bits")), "bits must be 2, 3, 4 or 8 (GPTQ packing), got " + std::to_string(b));
     study.bits.push_back(static_cast<int>(b));
   }
   study.group_sizes = q.list<int>("group_sizes", [](const toml::node& e, const std::string& at) {
@@ -215,8 +216,10 @@ Study parse_study(const std::string& toml_text, const std::string& origin) {
 
   SectionReader eval(section(root, "evaluation", origin), "evaluation", origin);
   study.tasks = eval.strings("tasks");
-  if (!study.tasks.empty()) select_tasks(study.tasks, eval.where(*eval.get("tasks")));
-  study.shots = static_cast<int>(eval.integer("shots").value_or(0));
+  if (auto config = eval.text("task_config"))
+    study.task_config = existing(paths.resolve(*config), eval.where(*eval.get("task_config")), "task config", false);
+  if (!study.tasks.empty()) select_tasks(study.tasks, eval.where(*eval.get("tasks")), study.task_config);
+  study.shots = static_cast<int>(eval.integer("shots").value_or(-1));
   study.limit = eval.integer("limit").value_or(0);
   eval.finish();
 
@@ -245,6 +248,10 @@ Study parse_study(const std::string& toml_text, const std::string& origin) {
   if (study.tasks.empty() && study.ppl_text.empty())
     throw Error(origin, "a study needs [evaluation] tasks or a [perplexity] text: nothing would be measured");
   return study;
+}
+
+void set_output_dir(Study& study, const std::string& output_dir) {
+  study.output_dir = fs::absolute(output_dir).lexically_normal().string();
 }
 
 Study load_study(const std::string& path) {

@@ -39,7 +39,8 @@ struct Study {
 
   // Evaluation.
   std::vector<std::string> tasks;    // task names or strata (l1, l2, l3), as written
-  int shots = 0;
+  std::string task_config;           // optional eval registry config (strata, extra tasks)
+  int shots = -1;                    // -1 = each task's default (gsm8k 5, others 0)
   int64_t limit = 0;                 // examples per task; 0 = all
 
   // Perplexity on held-out text (every point, fp baseline included).
@@ -61,6 +62,9 @@ struct Study {
 // ("file:line:col", what) for malformed TOML, unknown keys, wrong types, duplicate grid
 // values, unknown methods/tasks and missing model folders or text files.
 Study load_study(const std::string& path);
+
+// Replaces the output folder (command-line --output); relative to the working directory.
+void set_output_dir(Study& study, const std::string& output_dir);
 
 // Same, from text (tests); `origin` names the text in errors and anchors relative paths.
 Study parse_study(const std::string& toml_text, const std::string& origin);

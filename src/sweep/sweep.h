@@ -14,6 +14,7 @@ namespace qs {
 
 struct SweepOptions {
   std::string study_path;          // as given; children and array tasks reload it
+  std::string backend = "local";   // "local" or "slurm"
   int jobs = 1;                    // concurrent points (local backend)
   int threads = 0;                 // threads for the whole sweep; 0 = all cores (split over jobs)
   bool retry_failed = false;       // run points whose last attempt failed
@@ -48,7 +49,11 @@ PointResult run_single_point(const Study& study, const SweepPoint& point, const 
 
 SweepSummary run_sweep_local(const Study& study, const SweepOptions& options);
 
-// Prints one line: what ran, how long, and the share of wall time outside the point stages.
+// Runs the study's missing points on options.backend and prints the summary.
+SweepSummary run_sweep(const Study& study, const SweepOptions& options);
+
+// Prints one line: what ran, how long, and (jobs > 0) the share of the job slots' wall time
+// outside the point stages.
 void print_summary(const SweepSummary& summary, int jobs);
 
 }  // namespace qs

@@ -26,7 +26,7 @@ void SyntheticRunner::run(const Study& study, const SweepPoint& point, const Poi
   double group = point.group_size < 0 ? 2.0 : std::log2(point.group_size) / 5.0;
   double calib = point.calib_samples > 0 ? 1.0 / std::log2(point.calib_samples + 1.0) : 1.0;
   double damage = precision * group * (0.5 + 0.5 * calib);
-  for (const auto& task : select_tasks(study.tasks, study.file)) {
+  for (const auto& task : select_tasks(study.tasks, study.file, study.task_config)) {
     double skill = 0.4 + 0.3 * unit_hash(point.model + task.name);
     double noise = 0.02 * (unit_hash(point.id + task.name) - 0.5);
     double acc = task.acc_rand + (1 - task.acc_rand) * skill * std::exp(-damage) + noise;

@@ -12,8 +12,10 @@ struct SelectedTask {
   double acc_rand = 0;  // chance level of the primary metric
 };
 
-// Expands strata to their tasks and keeps the study's order, without repeats.
-// Throws qs::Error(where, ...) naming an unknown task or stratum.
-std::vector<SelectedTask> select_tasks(const std::vector<std::string>& names_or_strata, const std::string& where);
+// Resolves names and strata through eval's task registry (strata expand to their tasks,
+// repeats dropped); `task_config` is an optional registry config file (eval/task_registry.h)
+// that re-assigns strata or adds tasks. Throws qs::Error(where, ...) for unknown names.
+std::vector<SelectedTask> select_tasks(const std::vector<std::string>& names_or_strata, const std::string& where,
+                                       const std::string& task_config = "");
 
 }  // namespace qs

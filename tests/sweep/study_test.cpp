@@ -92,7 +92,7 @@ TEST(SweepStudy, WrongTypesAndValues) {
   EXPECT_THAT(error_of(test::tiny_study("out", "methods = [\"rtn\"]\nbits = [\"4\"]\ngroup_sizes = [32]\n")),
               HasSubstr("must hold integers"));
   EXPECT_THAT(error_of(test::tiny_study("out", "methods = [\"rtn\"]\nbits = [1]\ngroup_sizes = [32]\n")),
-              HasSubstr("bits must be in 2..8"));
+              HasSubstr("bits must be 2, 3, 4 or 8"));
   EXPECT_THAT(error_of(test::tiny_study("out", "methods = [\"gptq\"]\nbits = [4]\ngroup_sizes = [0]\n")),
               HasSubstr("group size must be"));
 }
