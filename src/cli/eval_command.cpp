@@ -13,10 +13,7 @@
 #include "eval/task_registry.h"
 #include "model/transformer_lm.h"
 #include "tokenizer/tokenizer.h"
-#if __has_include("quant/model_loader.h")
 #include "quant/model_loader.h"  // dense or GPTQ folder, detected
-#define QS_EVAL_GPTQ_LOADER 1
-#endif
 
 namespace qs::cli {
 namespace {
@@ -24,11 +21,7 @@ namespace {
 // Dense and GPTQ folders alike (the quant stage's loader detects GPTQ); the tokenizer is the
 // folder's own (a GPTQ export copies it).
 std::unique_ptr<LanguageModel> load_language_model(const std::string& dir) {
-#ifdef QS_EVAL_GPTQ_LOADER
   return std::make_unique<TransformerLM>(qs::load_model(dir), Tokenizer::load(dir));
-#else
-  return std::make_unique<TransformerLM>(Transformer::load(dir), Tokenizer::load(dir));
-#endif
 }
 
 struct EvalArgs {

@@ -11,6 +11,7 @@
 #include "core/progress.h"
 #include "model/perplexity.h"
 #include "model/transformer.h"
+#include "quant/model_loader.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qs::cli {
@@ -29,7 +30,7 @@ struct PplArgs {
 int run_ppl(const PplArgs& args) {
   const std::string text = read_file(args.text);
   require(text.find_first_not_of(" \t\r\n") != std::string::npos, args.text, "empty text: nothing to score");
-  auto model = Transformer::load(args.model);
+  auto model = load_model(args.model);  // dense or GPTQ folder
   auto tokenizer = Tokenizer::load(args.model);
   std::vector<int32_t> tokens = tokenizer->encode(text, /*add_special_tokens=*/true);
   if (args.limit_tokens > 0 && static_cast<int64_t>(tokens.size()) > args.limit_tokens)

@@ -1,5 +1,5 @@
 // quantscale study STUDY.toml: sweep the grid, then fit the law per stratum (fit.json beside
-// the store) and write the report once src/report exists.
+// the store) and write the HTML/Markdown report (report/ beside the store).
 #include <cstdio>
 #include <memory>
 
@@ -9,6 +9,7 @@
 #include "law/fit_json.h"
 #include "law/law_study.h"
 #include "law/observations.h"
+#include "report/report_writer.h"
 
 namespace {
 
@@ -44,8 +45,8 @@ int run(StudyArgs& a) {
   qs::write_file_atomic(fit_path, qs::law::study_to_json(law).dump(2) + "\n");
   std::printf("law fit (%s, %zu observations) -> %s\n", law.method.c_str(), rows.size(), fit_path.c_str());
   print_fits(law);
-  std::printf("report: not in this build yet (src/report); `quantscale report %s` once it is\n",
-              study.store_path().c_str());
+  qs::report::ReportFiles files = qs::report::write_report(rows, law, study.output_dir + "/report");
+  std::printf("report: %s (%d figures), %s\n", files.html.c_str(), files.figures, files.markdown.c_str());
   return summary.failed > 0 ? 1 : 0;
 }
 
