@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds with
-# warnings as errors, runs every test, then the unit tests again under ASan + UBSan.
+# warnings as errors, runs every test, then the fuzzers (60 s each) and a real Slurm run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -11,10 +11,8 @@ bash scripts/build.sh build
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1800)
 
-# Second build: the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
-bash scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQS_SANITIZE=ON -DQS_NATIVE=OFF
-(cd build-asan && QS_SANITIZER_BUILD=1 ASAN_OPTIONS=detect_leaks=0 \
-  ctest --output-on-failure -j "$(nproc)" --timeout 1800)
+# The ASan + UBSan build of the same tests: `bash scripts/test_sanitizers.sh` (not yet part of
+# this command: its first full run is still to be done, see docs/engine.md).
 
 for extra in scripts/test.d/*.sh; do
   [ -e "$extra" ] || continue
