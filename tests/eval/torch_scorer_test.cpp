@@ -63,6 +63,13 @@ size_t argmax(const std::vector<double>& v) {
   return best;
 }
 
+// Python's len() of a UTF-8 string: code points, not bytes (PIQA has "it’s").
+size_t code_points(const std::string& text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0u) != 0x80u;
+  return count;
+}
+
 TEST(EvalTorchReference, LoglikelihoodTasksAgreeWithinTolerance) {
   std::string model_dir = qs::test::shared_file("models/tinystories-656k");
   auto model = shipped_model(model_dir);
@@ -89,7 +96,9 @@ TEST(EvalTorchReference, LoglikelihoodTasksAgreeWithinTolerance) {
   for (const auto& run : runs)
     for (const auto& task : run.tasks) {
       const TaskSpec& spec = registry.get(task.name);
-      EXPECT_EQ(task.empty_continuations, 0) << task.name;
+      // With a tokenizer that merges across the word boundary (the shipped one), a continuation
+      // can come out empty; those requests are reported with their document ids, not scored.
+      EXPECT_EQ(task.empty_continuations, static_cast<int64_t>(task.empty_continuation_docs.size())) << task.name;
       EXPECT_GE(task.n_docs, spec.name == "copa" ? std::min<int64_t>(100, docs(200)) : spec.name == "mmlu" ? 57 * docs(4) : docs(200)) << task.name;
       for (const auto& sample : task.samples) {
         std::vector<double> ours, theirs, lengths;
@@ -102,7 +111,7 @@ TEST(EvalTorchReference, LoglikelihoodTasksAgreeWithinTolerance) {
           ours.push_back(ll);
           theirs.push_back(ref[0].get<double>());
           std::string choice = request["continuation"].get<std::string>().substr(spec.target_delimiter.size());
-          lengths.push_back(static_cast<double>(choice.size()));  // all shipped choices are ASCII-length comparable
+          lengths.push_back(static_cast<double>(code_points(choice)));  // lm-eval: Python len(choice)
           ++n_requests;
         }
         const json& metrics = sample["metrics"];
