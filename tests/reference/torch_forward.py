@@ -228,7 +228,8 @@ def strided_perplexity(model, ids, ctx, stride):
 
 def main():
     model_dir, mode = sys.argv[1], sys.argv[2]
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # ctest runs two tests at a time with OMP_NUM_THREADS=1; more threads would oversubscribe.
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
     model = Model(model_dir)
     with open(sys.argv[3]) as f:
         ids = json.load(f)

@@ -25,7 +25,8 @@ from torch_forward import Model  # noqa: E402  (the engine's float64 reference f
 
 def main():
     model_dir, requests_path, out_path = sys.argv[1:4]
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # ctest runs two tests at a time with OMP_NUM_THREADS=1; more threads would oversubscribe.
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
     model = Model(model_dir)
     max_length = model.cfg.get("max_position_embeddings", 2048)
     eos = model.cfg.get("eos_token_id")
