@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
 # Engine fuzz targets (safetensors header, config.json) for 60 s each, from seed corpora built
-# out of the real files in ../shared. Shares the clang fuzz build in build-fuzz with other stages.
+# out of the real files in ../shared. Built in build-san (scripts/build_sanitized.sh), the
+# sanitized build the unit tests also run in.
 # Usage: scripts/test.d/fuzz_engine.sh [seconds per target, default 60]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_TARGET="${1:-60}"
 SHARED="${QS_SHARED_DIR:-$(cd .. && pwd)/shared}"
-if [ ! -f build-fuzz/build.ninja ]; then
-  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQS_FUZZ=ON \
-    -DQS_BENCH=OFF -DQS_NATIVE=OFF -DQS_WERROR=OFF
-fi
-cmake --build build-fuzz -j "$(nproc)" --target safetensors_header_fuzz model_config_fuzz
+bash scripts/build_sanitized.sh safetensors_header_fuzz model_config_fuzz
 
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -33,7 +30,7 @@ done
 run() {
   local target="$1" corpus="$2"
   echo "== fuzzing $target for ${SECONDS_PER_TARGET}s"
-  "build-fuzz/fuzz/$target" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -print_final_stats=1 \
+  "build-san/fuzz/$target" -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -print_final_stats=1 \
     "$corpus" 2>&1 | grep -E "stat::number_of_executed_units|stat::average_exec_per_sec|cov:|ERROR|SUMMARY" | tail -5
   return "${PIPESTATUS[0]}"
 }

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Builds the tokenizer libFuzzer target (clang, ASan + UBSan) and runs it for QS_FUZZ_SECONDS
+# Builds the tokenizer libFuzzer target (build-san: clang, ASan + UBSan) and runs it for QS_FUZZ_SECONDS
 # (default 60) from a seed corpus of small tokenizer.json files, texts and regexes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_TO_RUN="${QS_FUZZ_SECONDS:-60}"
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DQS_FUZZ=ON -DQS_BENCH=OFF -DQS_WERROR=OFF -G Ninja >/dev/null
-cmake --build build-fuzz --target tokenizer_fuzz -j "$(nproc)"
+bash scripts/build_sanitized.sh tokenizer_fuzz
 
-CORPUS=build-fuzz/corpus/tokenizer
+CORPUS=build-san/corpus/tokenizer
 mkdir -p "$CORPUS"
 seed() { printf "$1" > "$CORPUS/$2"; }
 seed '\x00{"model":{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":["a b"]},"pre_tokenizer":{"type":"ByteLevel"},"decoder":{"type":"ByteLevel"}}' json_bytelevel
@@ -17,5 +16,5 @@ seed '\x01Hello world, it'"'"'s 12345 <|endoftext|> caf\xc3\xa9 \xe4\xb8\xad\xe6
 seed '\x01\xff\xfe<|im_start|>\xc3' text_invalid
 seed '\x02(?i:'"'"'s|'"'"'t)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+\x00It'"'"'S 2024  ok\r\n' regex
 
-./build-fuzz/fuzz/tokenizer_fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=120 -rss_limit_mb=4096 \
-  -print_final_stats=1 -artifact_prefix=build-fuzz/ "$CORPUS"
+./build-san/fuzz/tokenizer_fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=4096 -timeout=120 -rss_limit_mb=4096 \
+  -print_final_stats=1 -artifact_prefix=build-san/ "$CORPUS"

@@ -32,7 +32,10 @@ std::vector<law::Observation> synthetic_sweep(const SyntheticGrid& grid, const s
       if (strata[i] == stratum) return laws[i];
     throw std::runtime_error("no planted law for stratum " + stratum);
   };
-  for (const auto& [model, n] : grid.models) {
+  for (const auto& model_and_size : grid.models) {
+    // Named copies: lambdas cannot capture structured bindings before C++20 support in clang 16.
+    const std::string& model = model_and_size.first;
+    const double n = model_and_size.second;
     auto base = [&](const std::string& id) {
       law::Observation o;
       o.point_id = id;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Configures and builds the one sanitized build, build-san/ (clang, AddressSanitizer +
+# UndefinedBehaviorSanitizer that aborts on the first finding, libFuzzer coverage hooks): the
+# unit tests run in it (scripts/test_sanitizers.sh) and so do the fuzz targets
+# (scripts/test.d/fuzz_*.sh), so CI compiles the code base with sanitizers once, not twice.
+# Usage: scripts/build_sanitized.sh [targets...]   (default: everything)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f build-san/build.ninja ]; then
+  CC=clang CXX=clang++ cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQS_FUZZ=ON \
+    -DQS_BENCH=OFF -DQS_NATIVE=OFF -DQS_WERROR=OFF >/dev/null
+fi
+if [ "$#" -gt 0 ]; then
+  cmake --build build-san -j "$(nproc)" --target "$@"
+else
+  cmake --build build-san -j "$(nproc)"
+fi
