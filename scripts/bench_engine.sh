@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The engine's speed table in one run (docs/engine.md): sgemm peak and sgemm at the models'
+# shapes, quantscale prefill (tok/s, fraction of the sgemm peak, peak RSS / file) of the shipped
+# model and of random fp32 checkpoints at the shapes of Qwen3-0.6B and Pythia-160m, then the
+# same prefill in PyTorch 1.13 (Debian python3-torch) on the same checkpoints and threads.
+# Usage: scripts/bench_engine.sh [threads, default nproc]   (needs build/ from scripts/build.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+THREADS="${1:-$(nproc)}"
+export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS"
+echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+./build/bench/qs_bench --benchmark_filter='Sgemm|ModelShape|ForwardPrefill' --benchmark_counters_tabular=true
+for model in pythia-160m qwen3-0.6b; do
+  # forward_bench wrote these checkpoints under the temp directory on its first run.
+  echo "== PyTorch prefill, $model: $(/usr/bin/python3 tests/reference/torch_prefill_bench.py \
+    "${TMPDIR:-/tmp}/qs_bench_$model" 4 512 "$THREADS")"
+done
+echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
