@@ -4,8 +4,9 @@
 // a point (start-up, model load, quantization, perplexity, evaluation, store commit), then
 // restarted. The final store must hold every point once and equal an uninterrupted sweep.
 //
-// Sized for a 2-core CI machine (about a minute): 9 points, 2 calibration windows of 64
-// tokens, 4 documents per task, perplexity on 1024 tokens. Runs as its own ctest entry:
+// Sized for a 2-core CI machine (63-89 s alone, 202 s beside the rest of `ctest -j 2`, load
+// average 4-7): 9 points, 2 calibration windows of 64 tokens, 4 documents per task, perplexity
+// on 1024 tokens. Runs as its own ctest entry:
 //   ctest -L sweep_kill_real      or      qs_tests --gtest_filter='SweepKillReal*'
 #include <gtest/gtest.h>
 #include <poll.h>
