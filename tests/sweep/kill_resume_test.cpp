@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -26,21 +24,6 @@ void write_study(const std::string& path, const std::string& output) {
   std::ofstream(path) << test::tiny_study(output, kGrid);
 }
 
-pid_t start_sweep(const std::string& study, int jobs) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null_fd = ::open("/dev/null", O_WRONLY);
-    ::dup2(null_fd, STDOUT_FILENO);
-    ::dup2(null_fd, STDERR_FILENO);
-    ::setenv("QS_NO_PROGRESS", "1", 1);
-    std::string jobs_text = std::to_string(jobs);
-    ::execl(QS_BINARY, QS_BINARY, "--threads", "1", "sweep", study.c_str(), "--jobs", jobs_text.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
-}
-
 TEST(SweepKill, RandomSigkillsLoseNothing) {
   test::ScratchDir dir("kill_resume");
   write_study(dir.file("reference.toml"), "reference");
@@ -59,7 +42,7 @@ TEST(SweepKill, RandomSigkillsLoseNothing) {
   int kills = 0, completed_early = 0;
   for (int run = 0; kills < kKills; ++run) {
     ASSERT_LT(run, 10 * kKills) << "sweep kept finishing before it could be killed";
-    pid_t pid = start_sweep(dir.file("killed.toml"), run % 2 == 0 ? 1 : 2);
+    pid_t pid = test::start_sweep(dir.file("killed.toml"), run % 2 == 0 ? 1 : 2);
     std::this_thread::sleep_for(std::chrono::duration<double>(delay(random)));
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid) {
@@ -74,19 +57,7 @@ TEST(SweepKill, RandomSigkillsLoseNothing) {
   auto finish = test::run_quantscale("--threads 1 sweep " + dir.file("killed.toml"));
   ASSERT_EQ(finish.exit_code, 0) << finish.output;
 
-  std::string killed_db = dir.file("killed/results.db"), reference_db = dir.file("reference/results.db");
-  EXPECT_EQ(test::query_rows(killed_db, "PRAGMA integrity_check").at(0), "ok");
-  EXPECT_EQ(test::query_rows(killed_db, "SELECT count(*), count(DISTINCT point_id), sum(status = 'ok') FROM runs").at(0),
-            std::to_string(kGridPoints) + "|" + std::to_string(kGridPoints) + "|" + std::to_string(kGridPoints));
-  EXPECT_EQ(test::query_rows(killed_db, "SELECT count(*) FROM task_metrics").at(0), std::to_string(2 * kGridPoints));
-  const std::string measurements =
-      "SELECT * FROM law_observations ORDER BY point_id, task";
-  auto killed_rows = test::query_rows(killed_db, measurements);
-  auto reference_rows = test::query_rows(reference_db, measurements);
-  ASSERT_EQ(killed_rows.size(), static_cast<size_t>(2 * kGridPoints));
-  EXPECT_EQ(killed_rows, reference_rows);
-  const std::string diagnostics = "SELECT * FROM quant_layers ORDER BY point_id, layer";
-  EXPECT_EQ(test::query_rows(killed_db, diagnostics), test::query_rows(reference_db, diagnostics));
+  test::expect_nothing_lost(dir.file("killed/results.db"), dir.file("reference/results.db"), kGridPoints);
   std::printf("[ info ] %d SIGKILLs (%.0f ms mean point), restarts completed the grid\n", kills, point_seconds * 1000);
 }
 
