@@ -38,16 +38,21 @@ json describe_model_dir(const std::string& dir) {
   std::string sidecar = (fs::path(dir) / "quantize_config.json").string();
   if (quantization.is_null() && fs::exists(sidecar)) quantization = parse_json_file(sidecar);
   if (!quantization.is_object()) return info;
-  // quantscale's own record of the run (calibration size, RTN vs GPTQ), when present.
-  json extra = config.value("quantscale", json::object());
+  // The quantizer's record of the run (GPTQModel's and quantscale's "meta" object: method,
+  // calibration size), when present.
+  json meta = quantization.value("meta", json::object());
+  auto stated = [&](std::initializer_list<const char*> meta_keys, std::initializer_list<const char*> keys) {
+    json value = first_of(meta, meta_keys);
+    return value.is_null() ? first_of(quantization, keys) : value;
+  };
   info["quantized"] = true;
   info["quantization"] = {
-      {"method", first_of(extra, {"method"}).is_null() ? first_of(quantization, {"quant_method", "method"}) : extra["method"]},
+      {"method", stated({"method"}, {"quant_method", "method"})},
       {"bits", first_of(quantization, {"bits", "w_bit"})},
       {"group_size", first_of(quantization, {"group_size", "q_group_size"})},
-      {"calib_samples", first_of(extra, {"calib_samples", "calibration_samples"}).is_null()
-                            ? first_of(quantization, {"calib_samples", "calibration_samples", "nsamples", "n_samples"})
-                            : first_of(extra, {"calib_samples", "calibration_samples"})},
+      {"calib_samples", stated({"calib_samples"}, {"calib_samples", "calibration_samples", "nsamples", "n_samples"})},
+      {"seq_len", stated({"seq_len"}, {"seq_len", "seqlen"})},
+      {"quantizer", first_of(meta, {"quantizer"})},
       {"desc_act", first_of(quantization, {"desc_act"})},
       {"sym", first_of(quantization, {"sym"})},
       {"damp_percent", first_of(quantization, {"damp_percent"})},

@@ -32,6 +32,17 @@ NormWeights load_norm(const Checkpoint& checkpoint, NormKind kind, const std::st
   return norm;
 }
 
+// The stage of the staged block (Transformer::run_stage) that multiplies by a linear of `role`.
+int block_stage_of(LinearRole role) {
+  switch (role) {
+    case LinearRole::O: return 1;
+    case LinearRole::Gate:
+    case LinearRole::Up: return 2;
+    case LinearRole::Down: return 3;
+    default: return 0;  // Q, K, V, QKV
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const WeightFactory& factory) {
@@ -57,6 +68,8 @@ std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const Wei
       layer.k_norm.weight = load_vector(ckpt, prefix + std::string(arch.k_norm) + ".weight", config.head_dim);
     }
     for (const LinearSpec& spec : arch.linears) {
+      require(spec.sequential_group == block_stage_of(spec.role), std::string(arch.name),
+              "linear '" + std::string(spec.name) + "' is in a true-sequential group other than its block stage");
       auto [out, in] = config.linear_shape(spec.role);
       const std::string linear_prefix = prefix + std::string(spec.name);
       Linear linear{spec.role, std::string(spec.name), factory(ckpt, linear_prefix, out, in), {}};
@@ -123,9 +136,11 @@ void Transformer::run_linear(int64_t layer, const Linear& linear, const float* x
   linear_forward(*linear.weight, linear.bias.empty() ? nullptr : linear.bias.data(), x, rows, y);
 }
 
-void Transformer::attention(int64_t layer, const float* x, const SequenceBatch& batch, float* out,
-                            LinearObserver* observer) const {
+// Stage 0: x1 = attention(q, k, v) with q, k, v = x0·Wᵀ (GPT-NeoX: one fused matmul).
+void Transformer::attention_stage(int64_t layer, BlockState& state, const SequenceBatch& batch,
+                                  LinearObserver* observer) const {
   const ModelConfig& c = config();
+  const float* x = state.input.data();
   const int64_t n = total_tokens(batch), q_dim = c.q_dim(), kv_dim = c.kv_dim(), hd = c.head_dim;
   std::vector<float> q(static_cast<size_t>(n * q_dim)), k(static_cast<size_t>(n * kv_dim)),
       v(static_cast<size_t>(n * kv_dim));
@@ -160,51 +175,89 @@ void Transformer::attention(int64_t layer, const float* x, const SequenceBatch& 
   }
   rotary_->apply(q.data(), q_dim, c.n_heads, positions);
   rotary_->apply(k.data(), kv_dim, c.n_kv_heads, positions);
-  std::vector<float> context(static_cast<size_t>(n * q_dim));
-  causal_attention(c, layer, batch, q.data(), k.data(), v.data(), context.data());
-  run_linear(layer, find_linear(layer, LinearRole::O), context.data(), n, out, observer);
+  state.input.assign(static_cast<size_t>(n * q_dim), 0.0f);
+  causal_attention(c, layer, batch, q.data(), k.data(), v.data(), state.input.data());
 }
 
-void Transformer::mlp(int64_t layer, const float* x, int64_t rows, float* out, LinearObserver* observer) const {
+// Stage 2: x3 = act(x2·Wgateᵀ) ⊙ x2·Wupᵀ, or act(x2·Wupᵀ) for a plain MLP.
+void Transformer::mlp_in_stage(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const {
   const ModelConfig& c = config();
   std::vector<float> up(static_cast<size_t>(rows * c.d_ff));
-  run_linear(layer, find_linear(layer, LinearRole::Up), x, rows, up.data(), observer);
+  run_linear(layer, find_linear(layer, LinearRole::Up), state.input.data(), rows, up.data(), observer);
   if (c.arch->mlp == MlpKind::GatedSiLU) {
     std::vector<float> gate(static_cast<size_t>(rows * c.d_ff));
-    run_linear(layer, find_linear(layer, LinearRole::Gate), x, rows, gate.data(), observer);
+    run_linear(layer, find_linear(layer, LinearRole::Gate), state.input.data(), rows, gate.data(), observer);
     gated_activation(c.activation, gate.data(), up.data(), rows * c.d_ff);
     up.swap(gate);
   } else {
     apply_activation(c.activation, up.data(), rows * c.d_ff);
   }
-  run_linear(layer, find_linear(layer, LinearRole::Down), up.data(), rows, out, observer);
+  state.input.swap(up);
 }
 
-void Transformer::forward_block(int64_t layer, std::vector<float>& hidden, const SequenceBatch& batch,
-                                LinearObserver* observer) const {
+Transformer::BlockState Transformer::begin_block(int64_t layer, std::vector<float> hidden,
+                                                 const SequenceBatch& batch) const {
   const ModelConfig& c = config();
   require(layer >= 0 && layer < c.n_layers, "forward_block", "layer " + std::to_string(layer) + " out of range");
   const int64_t n = total_tokens(batch), d = c.d_model;
   require(static_cast<int64_t>(hidden.size()) == n * d, "forward_block", "hidden size does not match the batch");
-  const Layer& weights = layers_[static_cast<size_t>(layer)];
-  std::vector<float> normed(hidden.size()), attn_out(hidden.size()), mlp_out(hidden.size());
-  apply_norm(c.arch->norm, weights.attn_norm, c.norm_eps, hidden.data(), n, d, normed.data());
-  attention(layer, normed.data(), batch, attn_out.data(), observer);
-  if (c.arch->residual == ResidualStyle::Parallel) {
-    // x = x + attn(ln1(x)) + mlp(ln2(x))  (GPT-NeoX use_parallel_residual)
-    apply_norm(c.arch->norm, weights.mlp_norm, c.norm_eps, hidden.data(), n, d, normed.data());
-    mlp(layer, normed.data(), n, mlp_out.data(), observer);
+  BlockState state;
+  state.hidden = std::move(hidden);
+  state.input.resize(state.hidden.size());
+  apply_norm(c.arch->norm, layers_[static_cast<size_t>(layer)].attn_norm, c.norm_eps, state.hidden.data(), n, d,
+             state.input.data());
+  return state;
+}
+
+void Transformer::run_stage(int64_t layer, BlockState& state, const SequenceBatch& batch, LinearObserver* observer) const {
+  const ModelConfig& c = config();
+  require(state.next_stage >= 0 && state.next_stage < kBlockStages, "run_stage", "the block has no stage left");
+  const int64_t n = total_tokens(batch), d = c.d_model;
+  std::vector<float>& hidden = state.hidden;
+  const bool parallel = c.arch->residual == ResidualStyle::Parallel;
+  switch (state.next_stage) {
+    case 0:
+      attention_stage(layer, state, batch, observer);
+      break;
+    case 1: {
+      std::vector<float> attn_out(hidden.size());
+      run_linear(layer, find_linear(layer, LinearRole::O), state.input.data(), n, attn_out.data(), observer);
+      if (parallel) {
+        state.attn_out.swap(attn_out);  // x + attn(ln1(x)) + mlp(ln2(x)): added with the MLP's output
+      } else {
 #pragma omp parallel for schedule(static) if (worth_parallel(n * d))
-    for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i] + mlp_out[i];
-  } else {
-    // x = x + attn(ln1(x)); x = x + mlp(ln2(x))
+        for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i];
+      }
+      state.input.resize(hidden.size());
+      apply_norm(c.arch->norm, layers_[static_cast<size_t>(layer)].mlp_norm, c.norm_eps, hidden.data(), n, d,
+                 state.input.data());
+      break;
+    }
+    case 2:
+      mlp_in_stage(layer, state, n, observer);
+      break;
+    default: {
+      std::vector<float> mlp_out(hidden.size());
+      run_linear(layer, find_linear(layer, LinearRole::Down), state.input.data(), n, mlp_out.data(), observer);
+      if (parallel) {
 #pragma omp parallel for schedule(static) if (worth_parallel(n * d))
-    for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i];
-    apply_norm(c.arch->norm, weights.mlp_norm, c.norm_eps, hidden.data(), n, d, normed.data());
-    mlp(layer, normed.data(), n, mlp_out.data(), observer);
+        for (int64_t i = 0; i < n * d; ++i) hidden[i] += state.attn_out[i] + mlp_out[i];
+      } else {
 #pragma omp parallel for schedule(static) if (worth_parallel(n * d))
-    for (int64_t i = 0; i < n * d; ++i) hidden[i] += mlp_out[i];
+        for (int64_t i = 0; i < n * d; ++i) hidden[i] += mlp_out[i];
+      }
+      state.input = {};
+      state.attn_out = {};
+    }
   }
+  ++state.next_stage;
+}
+
+void Transformer::forward_block(int64_t layer, std::vector<float>& hidden, const SequenceBatch& batch,
+                                LinearObserver* observer) const {
+  BlockState state = begin_block(layer, std::move(hidden), batch);
+  while (state.next_stage < kBlockStages) run_stage(layer, state, batch, observer);
+  hidden = std::move(state.hidden);
 }
 
 void Transformer::finish(std::vector<float>& hidden, const SequenceBatch& batch) const {

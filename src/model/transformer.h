@@ -14,6 +14,9 @@
 //     [down]; NeoX [query_key_value], [dense], [dense_h_to_4h], [dense_4h_to_h]).
 //   - replace_linear(): swap in a quantized weight; later forward_block() calls use it, so a
 //     block can be re-run with any subset of its linears already replaced.
+//   - begin_block() / run_stage(): the same block in stages, one per linear group, so that a
+//     group can be quantized between two stages and the next stage multiplies by its new
+//     weights (true-sequential GPTQ in one pass through the block).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -60,8 +63,29 @@ class Transformer {
   // logits [rows, vocab] = normed_hidden [rows, d_model] · lm_headᵀ.
   void logits(const float* normed_hidden, int64_t rows, float* out) const;
 
-  // Linear names of a block (relative to the layer prefix) grouped for true-sequential GPTQ.
+  // Linear names of a block (relative to the layer prefix) grouped for true-sequential GPTQ;
+  // group g is what stage g of the staged block multiplies by.
   std::vector<std::vector<std::string>> linear_groups() const;
+
+  // A decoder block in kBlockStages stages; stage g reads state.input (what every linear of
+  // linear_groups()[g] multiplies) and leaves the next stage's input there (n = tokens):
+  //   begin:   x0 = norm1(h)                                                      [n, d_model]
+  //   stage 0: q, k, v = x0·Wqᵀ, x0·Wkᵀ, x0·Wvᵀ (q/k norms, rotary); x1 = attention(q, k, v)  [n, q_dim]
+  //   stage 1: a = x1·Woᵀ; sequential: h += a, x2 = norm2(h); parallel: x2 = norm2(h), a kept  [n, d_model]
+  //   stage 2: x3 = act(x2·Wgateᵀ) ⊙ x2·Wupᵀ  (plain MLP: act(x2·Wupᵀ))            [n, d_ff]
+  //   stage 3: m = x3·Wdownᵀ; sequential: h += m; parallel: h += a + m     (state.input empty)
+  // After stage 3, state.hidden is the block's output: the stages are forward_block, in pieces.
+  static constexpr int kBlockStages = 4;
+  struct BlockState {
+    std::vector<float> hidden;    // the residual stream h [n, d_model]
+    std::vector<float> input;     // the next stage's input x_g [n, width]
+    std::vector<float> attn_out;  // a, held from stage 1 to stage 3 (parallel residual only)
+    int next_stage = 0;           // kBlockStages: the block is done
+  };
+  // Takes the block's input `hidden` [total_tokens(batch), d_model].
+  BlockState begin_block(int64_t layer, std::vector<float> hidden, const SequenceBatch& batch) const;
+  // Runs state.next_stage (an error after the last); linears report to `observer` as in forward_block.
+  void run_stage(int64_t layer, BlockState& state, const SequenceBatch& batch, LinearObserver* observer = nullptr) const;
   const WeightMatrix& linear(int64_t layer, std::string_view name) const;
   // Replaces a linear's weight (same shape, else qs::Error). The bias stays.
   void replace_linear(int64_t layer, std::string_view name, std::unique_ptr<WeightMatrix> weight);
@@ -89,8 +113,8 @@ class Transformer {
   Linear& find_linear(int64_t layer, std::string_view name);
   void run_linear(int64_t layer, const Linear& linear, const float* x, int64_t rows, float* y,
                   LinearObserver* observer) const;
-  void attention(int64_t layer, const float* x, const SequenceBatch& batch, float* out, LinearObserver* observer) const;
-  void mlp(int64_t layer, const float* x, int64_t rows, float* out, LinearObserver* observer) const;
+  void attention_stage(int64_t layer, BlockState& state, const SequenceBatch& batch, LinearObserver* observer) const;
+  void mlp_in_stage(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const;
 
   Checkpoint checkpoint_;
   std::unique_ptr<WeightMatrix> embedding_;

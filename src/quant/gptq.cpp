@@ -59,18 +59,67 @@ int check_layer_input(const float* weight, int64_t out_features, int64_t in_feat
   return group_size == -1 ? static_cast<int>(in_features) : std::min<int>(group_size, static_cast<int>(in_features));
 }
 
-QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
-                              std::vector<double> h, const GptqOptions& options, const std::string& layer,
-                              GptqStats* stats) {
-  const int64_t out = out_features, in = in_features;
-  const int group = check_layer_input(weight, out, in, options.grid, options.group_size, layer);
-  require(static_cast<int64_t>(h.size()) == in * in, layer, "Hessian shape does not match in_features");
-  require(options.block_size > 0, layer, "block size must be positive");
+GptqFactorization factor_hessian(std::vector<double> h, int64_t in, const GptqOptions& options,
+                                 const std::string& layer) {
+  require(in > 0 && static_cast<int64_t>(h.size()) == in * in, layer, "Hessian shape does not match in_features");
   require(options.damp >= 0, layer, "damping must be >= 0");
   for (double value : h) require(std::isfinite(value), layer, "non-finite Hessian");
+  const auto start = std::chrono::steady_clock::now();
+  GptqFactorization f;
+  f.in_features = in;
+  for (int64_t i = 0; i < in; ++i)
+    if (h[i * in + i] == 0) {
+      h[i * in + i] = 1;
+      f.dead.push_back(i);
+    }
+  f.perm.resize(in);
+  std::iota(f.perm.begin(), f.perm.end(), 0);
+  if (options.act_order) {
+    std::stable_sort(f.perm.begin(), f.perm.end(), [&](int64_t a, int64_t b) { return h[a * in + a] > h[b * in + b]; });
+    std::vector<double> permuted(in * in);
+    for (int64_t c = 0; c < in; ++c)
+      for (int64_t d = 0; d < in; ++d) permuted[c * in + d] = h[f.perm[c] * in + f.perm[d]];
+    h.swap(permuted);
+  }
+  const double damp_step = 0.0025;  // GPTQModel's damp_auto_increment
+  f.damp_used = options.damp;
+  while (!damped_inverse_cholesky(h, in, f.damp_used, f.inverse_chol)) {
+    ++f.cholesky_retries;
+    f.damp_used += f.damp_used < damp_step ? damp_step : f.damp_used;  // 0.01, 0.02, 0.04, ...
+    require(f.damp_used <= 1.0, layer, "Hessian not positive definite even with damping 1.0");
+  }
+  if (f.cholesky_retries > 0)
+    std::fprintf(stderr, "warning: %s: Hessian not positive definite at damp %.4g; succeeded with damp %.4g after %d retries\n",
+                 layer.c_str(), options.damp, f.damp_used, f.cholesky_retries);
+  f.seconds = seconds_since(start);
+  return f;
+}
+
+QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
+                              std::vector<double> hessian, const GptqOptions& options, const std::string& layer,
+                              GptqStats* stats) {
+  check_layer_input(weight, out_features, in_features, options.grid, options.group_size, layer);
+  const GptqFactorization factorization = factor_hessian(std::move(hessian), in_features, options, layer);
+  QuantizedLinear result = gptq_quantize(weight, out_features, in_features, factorization, options, layer, stats);
+  if (stats) stats->seconds_cholesky = factorization.seconds;
+  return result;
+}
+
+QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
+                              const GptqFactorization& factorization, const GptqOptions& options,
+                              const std::string& layer, GptqStats* stats) {
+  const int64_t out = out_features, in = in_features;
+  const int group = check_layer_input(weight, out, in, options.grid, options.group_size, layer);
+  require(factorization.in_features == in, layer, "Hessian shape does not match in_features");
+  require(options.block_size > 0, layer, "block size must be positive");
   GptqStats local;
   GptqStats& st = stats ? *stats : local;
   st = GptqStats{};
+  st.dead_columns = static_cast<int>(factorization.dead.size());
+  st.damp_used = factorization.damp_used;
+  st.cholesky_retries = factorization.cholesky_retries;
+  const std::vector<int64_t>& perm = factorization.perm;
+  const std::vector<double>& hinv = factorization.inverse_chol;
   const QuantGrid& grid = options.grid;
   const int maxq = grid.maxq();
   const bool per_channel = options.group_size == -1;
@@ -88,46 +137,19 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
   std::vector<double> scale(out), zero(out);
   if (per_channel) group_params(wt, out, 0, in, grid, scale.data(), zero.data());
 
-  for (int64_t i = 0; i < in; ++i) {
-    if (h[i * in + i] != 0) continue;
-    h[i * in + i] = 1;
-    std::fill(wt.begin() + i * out, wt.begin() + (i + 1) * out, 0.0);
-    ++st.dead_columns;
-  }
+  for (int64_t i : factorization.dead) std::fill(wt.begin() + i * out, wt.begin() + (i + 1) * out, 0.0);
   if (static_groups)
     for (int64_t g = 0; g < n_groups; ++g)
       group_params(wt, out, g * group, std::min<int64_t>((g + 1) * group, in), grid, &result.scales[g * out],
                    &zeros[g * out]);
 
-  // perm[c] = original index of the c-th processed column.
-  std::vector<int64_t> perm(in);
-  std::iota(perm.begin(), perm.end(), 0);
   if (options.act_order) {
-    std::stable_sort(perm.begin(), perm.end(), [&](int64_t a, int64_t b) { return h[a * in + a] > h[b * in + b]; });
-    std::vector<double> permuted_w(in * out), permuted_h(in * in);
-    for (int64_t c = 0; c < in; ++c) {
-      std::copy_n(wt.begin() + perm[c] * out, out, permuted_w.begin() + c * out);
-      for (int64_t d = 0; d < in; ++d) permuted_h[c * in + d] = h[perm[c] * in + perm[d]];
-    }
+    std::vector<double> permuted_w(in * out);
+    for (int64_t c = 0; c < in; ++c) std::copy_n(wt.begin() + perm[c] * out, out, permuted_w.begin() + c * out);
     wt.swap(permuted_w);
-    h.swap(permuted_h);
   }
 
   auto start = std::chrono::steady_clock::now();
-  std::vector<double> hinv;
-  const double damp_step = 0.0025;  // GPTQModel's damp_auto_increment
-  st.damp_used = options.damp;
-  while (!damped_inverse_cholesky(h, in, st.damp_used, hinv)) {
-    ++st.cholesky_retries;
-    st.damp_used += st.damp_used < damp_step ? damp_step : st.damp_used;  // 0.01, 0.02, 0.04, ...
-    require(st.damp_used <= 1.0, layer, "Hessian not positive definite even with damping 1.0");
-  }
-  if (st.cholesky_retries > 0)
-    std::fprintf(stderr, "warning: %s: Hessian not positive definite at damp %.4g; succeeded with damp %.4g after %d retries\n",
-                 layer.c_str(), options.damp, st.damp_used, st.cholesky_retries);
-  st.seconds_cholesky = seconds_since(start);
-
-  start = std::chrono::steady_clock::now();
   const int64_t block_size = options.block_size;
   std::vector<double> block_w(block_size * out), block_err(block_size * out);
   for (int64_t i1 = 0; i1 < in; i1 += block_size) {

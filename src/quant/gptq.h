@@ -42,9 +42,34 @@ struct GptqStats {
   double seconds_columns = 0;
 };
 
-// weight: [out, in] row-major fp32. hessian: [in, in] fp64 (HessianAccumulator::hessian).
-// Throws qs::Error naming `layer` for NaN/Inf weights or Hessian, bad shapes or options, and when
-// even damping 1.0 does not make H positive definite.
+// What GPTQ derives from H alone, shared by the linears that read one input ([q,k,v], [gate,up]):
+// the dead inputs (H_ii = 0, set to 1 in H; each linear zeroes its own W[:, i]), the act-order
+// permutation and U = chol((H + λI)⁻¹) of the permuted H.
+struct GptqFactorization {
+  int64_t in_features = 0;
+  std::vector<int64_t> dead;          // inputs with H_ii = 0
+  std::vector<int64_t> perm;          // perm[c] = original index of the c-th processed column
+  std::vector<double> inverse_chol;   // U [in, in] row-major, upper triangle (lower part zero)
+  double damp_used = 0;               // the damping fraction that made the Cholesky succeed
+  int cholesky_retries = 0;
+  double seconds = 0;                 // wall time of the factorization
+};
+
+// hessian: [in, in] fp64 (HessianAccumulator::hessian). Uses options.act_order and options.damp.
+// Throws qs::Error naming `layer` for a non-finite or mis-shaped H and when even damping 1.0
+// does not make H positive definite (a retry prints a warning naming `layer`).
+GptqFactorization factor_hessian(std::vector<double> hessian, int64_t in_features, const GptqOptions& options,
+                                 const std::string& layer);
+
+// weight: [out, in] row-major fp32; `factorization` from factor_hessian with the same options.
+// stats: dead columns, damping and retries of the factorization; seconds_cholesky = 0 (the
+// factorization's time is its own). Throws qs::Error naming `layer` for NaN/Inf weights, bad
+// shapes or options.
+QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
+                              const GptqFactorization& factorization, const GptqOptions& options,
+                              const std::string& layer, GptqStats* stats = nullptr);
+
+// Both for one linear: factor_hessian then gptq_quantize (stats.seconds_cholesky filled).
 QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
                               std::vector<double> hessian, const GptqOptions& options, const std::string& layer,
                               GptqStats* stats = nullptr);

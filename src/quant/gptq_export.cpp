@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/version.h"
 #include "io/safetensors.h"
 
 namespace qs {
@@ -29,6 +30,15 @@ nlohmann::ordered_json quantization_config(const GptqExportConfig& c, bool with_
   q["static_groups"] = c.static_groups;
   q["checkpoint_format"] = "gptq";
   if (with_method) q["quant_method"] = "gptq";
+  nlohmann::ordered_json meta;
+  meta["quantizer"] = {"quantscale:" + std::string(quantscale_version())};
+  meta["method"] = c.method;
+  const bool calibrated = c.calib_samples > 0;
+  meta["calib_samples"] = calibrated ? nlohmann::ordered_json(c.calib_samples) : nullptr;
+  meta["seq_len"] = calibrated ? nlohmann::ordered_json(c.seq_len) : nullptr;
+  meta["seed"] = calibrated ? nlohmann::ordered_json(c.seed) : nullptr;
+  meta["calib_file"] = calibrated ? nlohmann::ordered_json(c.calib_file) : nullptr;
+  q["meta"] = meta;
   return q;
 }
 

@@ -6,12 +6,16 @@
 //   config.json        the source config plus "quantization_config" (quant_method "gptq",
 //                      bits, group_size, damp_percent, desc_act, sym, true_sequential,
 //                      static_groups, checkpoint_format "gptq", model_name_or_path,
-//                      model_file_base_name), as the published TheBloke/AutoGPTQ records
+//                      model_file_base_name), as the published TheBloke/AutoGPTQ records,
+//                      and "meta": quantscale's record of the run (GPTQModel's convention:
+//                      {"quantizer": ["quantscale:<version>"], "method", "calib_samples",
+//                      "seq_len", "seed", "calib_file"}), which Transformers and vLLM ignore
 //   quantize_config.json  the same fields without quant_method (AutoGPTQ reads this file)
 //   tokenizer and generation files copied as they are.
 // Everything is written into a sibling temporary folder that is renamed into place at the end:
 // an interrupted run never leaves a half checkpoint under `out_dir`. An existing `out_dir` is
 // replaced.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,6 +32,12 @@ struct GptqExportConfig {
   double damp_percent = 0.01;
   bool true_sequential = false;
   bool static_groups = false;
+  // The run, for "meta": method "gptq" | "rtn"; the calibration (GPTQ only; 0 / empty: none).
+  std::string method = "gptq";
+  int64_t calib_samples = 0;
+  int64_t seq_len = 0;
+  uint64_t seed = 0;
+  std::string calib_file;  // file name without its folder
 };
 
 struct ExportedLinear {

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,63 +33,20 @@ struct WindowBatch {
   bool heldout = false;
 };
 
-// Collects X^T X of the linears of one group from the inputs the block passes them. Linears of
-// one true-sequential group read the same input ([q,k,v], [gate,up]); they share one
-// accumulator, detected by the identical input pointer of consecutive calls.
-class HessianCollector : public LinearObserver {
- public:
-  struct Slot {
-    std::shared_ptr<HessianAccumulator> calibration, heldout;
-  };
-  HessianCollector(const std::vector<std::string>& names, const std::map<std::string, int>& group_of)
-      : group_of_(group_of) {
-    for (const auto& name : names) slots_[name];
-  }
-  bool heldout = false;
-  double seconds = 0;
-
-  void observe(int64_t layer, std::string_view name_view, const float* x, int64_t rows, int64_t cols) override {
-    const std::string name(name_view);
-    auto it = slots_.find(name);
-    const bool same_input = x == last_x_ && rows == last_rows_ && cols == last_cols_ && group_of_.at(name) == last_group_;
-    const std::string previous = last_name_;
-    last_x_ = x, last_rows_ = rows, last_cols_ = cols, last_group_ = group_of_.at(name), last_name_ = name;
-    if (it == slots_.end()) return;
-    Slot& slot = it->second;
-    if (!slot.calibration) {
-      auto shared = same_input ? slots_.find(previous) : slots_.end();
-      if (shared != slots_.end() && shared->second.calibration) {
-        slot = shared->second;
-        aliased_.insert({name, previous});
-      } else {
-        slot.calibration = std::make_shared<HessianAccumulator>(cols);
-        slot.heldout = std::make_shared<HessianAccumulator>(cols);
-      }
-    }
-    if (aliased_.count(name)) {
-      require(same_input, "layer " + std::to_string(layer) + " " + name, "inputs shared with '" + aliased_[name] +
-                                                                             "' on the first batch differ later");
-      return;  // already added through the linear it shares its input with
-    }
-    auto start = Clock::now();
-    (heldout ? slot.heldout : slot.calibration)->add(x, rows);
-    seconds += seconds_since(start);
-  }
-  const Slot& slot(const std::string& name) const {
-    auto it = slots_.find(name);
-    require(it != slots_.end() && it->second.calibration, name, "the forward pass never reached this linear");
-    return it->second;
-  }
-
- private:
-  const std::map<std::string, int>& group_of_;
-  std::map<std::string, Slot> slots_;
-  std::map<std::string, std::string> aliased_;
-  const float* last_x_ = nullptr;
-  int64_t last_rows_ = -1, last_cols_ = -1;
-  int last_group_ = -1;
-  std::string last_name_;
+// X^T X of one linear group's input (the input of its block stage), calibration and held-out
+// windows apart.
+struct GroupHessians {
+  HessianAccumulator calibration, heldout;
+  explicit GroupHessians(int64_t in_features) : calibration(in_features), heldout(in_features) {}
 };
+
+// "model.layers.3.mlp.down_proj"; a group: "model.layers.3.{mlp.gate_proj,mlp.up_proj}".
+std::string group_label(const ModelConfig& config, int64_t layer, const std::vector<std::string>& names) {
+  if (names.size() == 1) return config.layer_prefix(layer) + names[0];
+  std::string joined;
+  for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
+  return config.layer_prefix(layer) + "{" + joined + "}";
+}
 
 // ||D X^T||_F^2 = sum_o d_o (X^T X) d_o^T for D [out, in] and gram = X^T X.
 double output_error(const std::vector<float>& delta, int64_t out, int64_t in, const std::vector<double>& gram) {
@@ -153,11 +111,13 @@ QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOp
 
   // Calibration and held-out windows, embedded once, grouped ~2048 tokens per forward call.
   std::vector<WindowBatch> batches;
+  int64_t calibration_seq_len = 0;
   const bool measure = !options.calib_file.empty() && options.heldout_samples > 0;
   if (!options.calib_file.empty()) {
     std::shared_ptr<const std::vector<int32_t>> tokens = options.calib_tokens;
     if (!tokens) tokens = std::make_shared<const std::vector<int32_t>>(tokenize_file(*Tokenizer::load(model_dir), options.calib_file));
     const int64_t seq_len = options.seq_len > 0 ? options.seq_len : std::min<int64_t>(2048, config.max_position);
+    calibration_seq_len = seq_len;
     const auto windows = sample_windows(*tokens, options.calib_samples, seq_len, options.seed, config.max_position,
                                         measure ? options.heldout_samples : 0, options.calib_file);
     const int64_t per_batch = std::max<int64_t>(1, 2048 / seq_len);
@@ -181,90 +141,135 @@ QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOp
   report.seconds_prepare = seconds_since(start);
 
   const auto groups = model->linear_groups();
-  std::map<std::string, int> group_of;
-  for (size_t g = 0; g < groups.size(); ++g)
-    for (const auto& name : groups[g]) group_of[name] = static_cast<int>(g);
-  std::vector<std::vector<std::string>> plan = groups;
-  if (!options.true_sequential) {
-    plan.assign(1, {});
-    for (const auto& group : groups) plan[0].insert(plan[0].end(), group.begin(), group.end());
-  }
+  const int n_groups = static_cast<int>(groups.size());
+  int64_t quantized_bits = 0, quantized_weights = 0;
+
+  // Quantizes the linears of group `g` of `layer` from their input's Hessian: one factorization
+  // of H per group (the linears read the same input), then GPTQ's column loop per linear.
+  auto quantize_group = [&](int64_t layer, int g, const GroupHessians& hessians) {
+    const auto group_start = Clock::now();
+    const std::string label = group_label(config, layer, groups[g]);
+    const int64_t in = hessians.calibration.in_features();
+    std::optional<GptqFactorization> factorization;
+    if (gptq) {
+      factorization = factor_hessian(hessians.calibration.hessian(label), in, gptq_options, label);
+      report.seconds_cholesky += factorization->seconds;
+    }
+    std::vector<double> gram;  // 2/n X^T X of the held-out windows
+    if (measure) gram = hessians.heldout.hessian(label);
+    const double to_sum = static_cast<double>(hessians.heldout.tokens()) / 2;
+    double columns_seconds = 0;
+    for (const auto& name : groups[g]) {
+      const std::string full_name = config.layer_prefix(layer) + name;
+      const WeightMatrix& current = model->linear(layer, name);
+      const int64_t out = current.out_features();
+      std::vector<float> w(out * in);
+      current.rows_to_f32(0, out, w.data());
+      LayerReport entry;
+      entry.name = full_name;
+      entry.out_features = out;
+      entry.in_features = in;
+      // RTN is the result for --method rtn and the baseline of the held-out error for gptq.
+      QuantizedLinear rtn;
+      if (!gptq || measure) rtn = rtn_quantize(w.data(), out, in, gptq_options.grid, gptq_options.group_size, full_name);
+      QuantizedLinear q;
+      if (gptq) {
+        GptqStats stats;
+        q = gptq_quantize(w.data(), out, in, *factorization, gptq_options, full_name, &stats);
+        entry.gptq_loss = stats.loss;
+        entry.dead_columns = stats.dead_columns;
+        entry.cholesky_retries = stats.cholesky_retries;
+        entry.damp_used = stats.damp_used;
+        columns_seconds += stats.seconds_columns;
+      } else {
+        q = rtn;
+      }
+      if (measure) {
+        entry.output_error = to_sum * output_error(difference(w, q), out, in, gram);
+        entry.rtn_output_error = to_sum * output_error(difference(w, rtn), out, in, gram);
+        entry.reference_energy = to_sum * output_error(w, out, in, gram);
+      }
+      auto weight = std::make_unique<GptqWeight>(pack_gptq(q, options.gptq.group_size, full_name), full_name);
+      quantized_bits += weight->stored_bytes() * 8;
+      entry.bits_per_weight = weight->bits_per_weight();
+      quantized_weights += out * in;
+      model->replace_linear(layer, name, std::move(weight));
+      report.layers.push_back(entry);
+    }
+    report.seconds_columns += columns_seconds;
+    report.seconds_other += seconds_since(group_start) - columns_seconds - (factorization ? factorization->seconds : 0);
+  };
+  // The input of the state's next stage into the group's Hessian, then (advance) the stage itself.
+  auto collect = [&](Transformer::BlockState& state, const WindowBatch& batch, GroupHessians& hessians) {
+    const auto t = Clock::now();
+    (batch.heldout ? hessians.heldout : hessians.calibration).add(state.input.data(), total_tokens(batch.layout));
+    report.seconds_hessian += seconds_since(t);
+  };
+  auto advance = [&](int64_t layer, Transformer::BlockState& state, const WindowBatch& batch) {
+    const auto t = Clock::now();
+    model->run_stage(layer, state, batch.layout);
+    report.seconds_forward += seconds_since(t);
+  };
 
   std::optional<Progress> progress;
   if (options.show_progress) progress.emplace("quantize (" + options.method + ")", config.n_layers, "layer");
-  int64_t quantized_bits = 0, quantized_weights = 0;
   for (int64_t layer = 0; layer < config.n_layers; ++layer) {
-    for (const auto& group : plan) {
-      HessianCollector collector(group, group_of);
+    std::vector<GroupHessians> hessians;
+    for (const auto& group : groups) hessians.emplace_back(model->linear(layer, group[0]).in_features());
+    const bool last_layer = layer + 1 == config.n_layers;
+    if (options.true_sequential) {
+      // One pass through the block: stage g runs on every batch once group g is quantized, so
+      // group g + 1's input already goes through the quantized groups before it. The last
+      // stage's output is the next block's input (the last layer's is not needed).
+      std::vector<Transformer::BlockState> states;
       start = Clock::now();
+      for (auto& batch : batches) states.push_back(model->begin_block(layer, std::move(batch.hidden), batch.layout));
+      report.seconds_forward += seconds_since(start);
+      for (int g = 0; g < n_groups; ++g) {
+        for (size_t b = 0; b < batches.size(); ++b) collect(states[b], batches[b], hessians[g]);
+        quantize_group(layer, g, hessians[g]);
+        if (!last_layer || g + 1 < n_groups)
+          for (size_t b = 0; b < batches.size(); ++b) advance(layer, states[b], batches[b]);
+      }
+      for (size_t b = 0; b < batches.size(); ++b) batches[b].hidden = std::move(states[b].hidden);
+    } else {
+      // The reference's order: every group's Hessian from the block with its original weights
+      // (the last stage's output is not needed), then the quantized block's outputs.
       for (const auto& batch : batches) {
-        collector.heldout = batch.heldout;
-        std::vector<float> hidden = batch.hidden;
-        model->forward_block(layer, hidden, batch.layout, &collector);
-      }
-      report.seconds_forward += seconds_since(start) - collector.seconds;
-      report.seconds_hessian += collector.seconds;
-
-      for (const auto& name : group) {
-        const auto quant_start = Clock::now();
-        const std::string full_name = config.layer_prefix(layer) + name;
-        const WeightMatrix& current = model->linear(layer, name);
-        const int64_t out = current.out_features(), in = current.in_features();
-        std::vector<float> w(out * in);
-        current.rows_to_f32(0, out, w.data());
-        LayerReport entry;
-        entry.name = full_name;
-        entry.out_features = out;
-        entry.in_features = in;
-        QuantizedLinear q;
-        // RTN is the result for --method rtn and the baseline of the held-out error for gptq.
-        QuantizedLinear rtn;
-        if (!gptq || measure) rtn = rtn_quantize(w.data(), out, in, gptq_options.grid, gptq_options.group_size, full_name);
-        double gptq_seconds = 0;
-        if (gptq) {
-          GptqStats stats;
-          q = gptq_quantize(w.data(), out, in, collector.slot(name).calibration->hessian(full_name), gptq_options,
-                            full_name, &stats);
-          entry.gptq_loss = stats.loss;
-          entry.dead_columns = stats.dead_columns;
-          entry.cholesky_retries = stats.cholesky_retries;
-          entry.damp_used = stats.damp_used;
-          report.seconds_cholesky += stats.seconds_cholesky;
-          report.seconds_columns += stats.seconds_columns;
-          gptq_seconds = stats.seconds_cholesky + stats.seconds_columns;
-        } else {
-          q = rtn;
+        start = Clock::now();
+        Transformer::BlockState state = model->begin_block(layer, batch.hidden, batch.layout);
+        report.seconds_forward += seconds_since(start);
+        for (int g = 0; g < n_groups; ++g) {
+          collect(state, batch, hessians[g]);
+          if (g + 1 < n_groups) advance(layer, state, batch);
         }
-        if (measure) {
-          const auto& heldout = *collector.slot(name).heldout;
-          std::vector<double> gram = heldout.hessian(full_name);  // 2/n X^T X
-          const double to_sum = static_cast<double>(heldout.tokens()) / 2;
-          entry.output_error = to_sum * output_error(difference(w, q), out, in, gram);
-          entry.rtn_output_error = to_sum * output_error(difference(w, rtn), out, in, gram);
-          entry.reference_energy = to_sum * output_error(w, out, in, gram);
-        }
-        auto weight = std::make_unique<GptqWeight>(pack_gptq(q, options.gptq.group_size, full_name), full_name);
-        quantized_bits += weight->stored_bytes() * 8;
-        entry.bits_per_weight = weight->bits_per_weight();
-        quantized_weights += out * in;
-        model->replace_linear(layer, name, std::move(weight));
-        report.layers.push_back(entry);
-        report.seconds_other += seconds_since(quant_start) - gptq_seconds;
       }
+      for (int g = 0; g < n_groups; ++g) quantize_group(layer, g, hessians[g]);
+      start = Clock::now();
+      if (!last_layer)
+        for (auto& batch : batches) model->forward_block(layer, batch.hidden, batch.layout);
+      report.seconds_forward += seconds_since(start);
     }
-    // The quantized block's outputs are the next block's inputs.
-    start = Clock::now();
-    if (layer + 1 < config.n_layers)
-      for (auto& batch : batches) model->forward_block(layer, batch.hidden, batch.layout);
-    report.seconds_forward += seconds_since(start);
     if (progress) progress->advance();
   }
   if (progress) progress->finish();
   report.bits_per_weight = quantized_weights > 0 ? static_cast<double>(quantized_bits) / quantized_weights : 0;
 
-  result.export_config = GptqExportConfig{options.gptq.grid.bits, options.gptq.group_size, gptq && options.gptq.act_order,
-                                          options.gptq.grid.sym,  options.gptq.damp,       gptq && options.true_sequential,
-                                          gptq && options.gptq.static_groups};
+  GptqExportConfig& e = result.export_config;
+  e.bits = options.gptq.grid.bits;
+  e.group_size = options.gptq.group_size;
+  e.desc_act = gptq && options.gptq.act_order;
+  e.sym = options.gptq.grid.sym;
+  e.damp_percent = options.gptq.damp;
+  e.true_sequential = gptq && options.true_sequential;
+  e.static_groups = gptq && options.gptq.static_groups;
+  e.method = options.method;
+  if (gptq) {
+    e.calib_samples = options.calib_samples;
+    e.seq_len = calibration_seq_len;
+    e.seed = options.seed;
+    e.calib_file = std::filesystem::path(options.calib_file).filename().string();
+  }
   report.seconds_total = seconds_since(total_start);
   result.model = std::move(model);
   return result;

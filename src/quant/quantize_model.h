@@ -4,10 +4,12 @@
 //
 // GPTQ is layer-sequential as in the reference: the calibration windows are embedded once; for
 // each decoder block, the inputs of its linears are the outputs of the already-quantized blocks
-// before it. Without true-sequential, one pass through the block (original weights) collects the
-// Hessians of all its linears; with it, the groups [q,k,v], [o], [gate,up], [down] are
-// quantized in turn, each on inputs recomputed through the group(s) already quantized. A final
-// pass with every linear quantized produces the next block's inputs.
+// before it. The block runs in stages, one per linear group ([q,k,v], [o], [gate,up], [down];
+// Transformer::run_stage), each group's Hessian taken from its stage's input. With
+// true-sequential that is one pass per block: Hessian of group g, quantize group g, run stage g
+// with its quantized weights. Without it, the reference's order: every Hessian from the block
+// with its original weights, then a pass through the quantized block for the next one's inputs.
+// Linears of one group share their Hessian's factorization (factor_hessian).
 //
 // Per-layer output error ||W X - W_hat X||_F^2 is measured on held-out windows (disjoint from the
 // calibration windows, carried through the same quantized prefix), for the chosen method and,
@@ -61,8 +63,9 @@ struct QuantizeReport {
   int64_t source_bytes = 0;         // size of the source checkpoint's tensors
   int64_t calibration_tokens = 0;
   // Wall-clock phases, seconds: forward passes through the blocks (excluding the Hessian
-  // accumulation they feed), X^T X accumulation, Cholesky, column updates, everything else in
-  // quantization (RTN baseline, held-out errors, packing), embedding + tokenization, export.
+  // accumulation they feed), X^T X accumulation, factorizations of H (dead inputs, act-order,
+  // Cholesky; once per group), column updates, everything else in quantization (RTN baseline,
+  // held-out errors, packing), loading + embedding + tokenization, export.
   double seconds_forward = 0, seconds_hessian = 0, seconds_cholesky = 0, seconds_columns = 0;
   double seconds_other = 0, seconds_prepare = 0, seconds_export = 0, seconds_total = 0;
   std::string json() const;  // the report as a JSON object (layers included)

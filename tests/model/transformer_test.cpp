@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -125,6 +126,50 @@ TEST(Transformer, BlockByBlockWithObserverMatchesForward) {
   EXPECT_EQ(tiny_model(neox_dir, "GPTNeoXForCausalLM")->linear_groups(),
             (std::vector<std::vector<std::string>>{
                 {"attention.query_key_value"}, {"attention.dense"}, {"mlp.dense_h_to_4h"}, {"mlp.dense_4h_to_h"}}));
+}
+
+// Records the input of every linear as the block multiplies it.
+struct InputRecorder : LinearObserver {
+  std::map<std::string, std::vector<float>> inputs;  // "layer:name" -> x
+  void observe(int64_t layer, std::string_view name, const float* x, int64_t rows, int64_t cols) override {
+    inputs[std::to_string(layer) + ":" + std::string(name)].assign(x, x + rows * cols);
+  }
+};
+
+// The staged block (what true-sequential GPTQ runs) against forward_block, for every
+// architecture: two batches advanced stage by stage in turn give the same block outputs bit for
+// bit, and before stage g the state's input is exactly what group g's linears multiply.
+TEST(Transformer, StagedBlockEqualsForwardBlockForEveryArchitecture) {
+  for (const char* arch : {"LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "GPTNeoXForCausalLM"}) {
+    test::ScratchDir dir(std::string("staged_") + arch);
+    auto model = tiny_model(dir, arch, DType::BF16);
+    const ModelConfig& c = model->config();
+    const std::vector<SequenceBatch> layouts{{{9}, {14}}, {{17}}};
+    std::vector<std::vector<float>> reference, staged;
+    for (size_t b = 0; b < layouts.size(); ++b) {
+      reference.push_back(model->embed(test::random_tokens(total_tokens(layouts[b]), c.vocab_size, 20 + b)));
+      staged.push_back(reference.back());
+    }
+    const auto groups = model->linear_groups();
+    ASSERT_EQ(static_cast<int>(groups.size()), Transformer::kBlockStages) << arch;
+    for (int64_t layer = 0; layer < c.n_layers; ++layer) {
+      std::vector<InputRecorder> recorded(layouts.size());
+      for (size_t b = 0; b < layouts.size(); ++b) model->forward_block(layer, reference[b], layouts[b], &recorded[b]);
+      std::vector<Transformer::BlockState> states;
+      for (size_t b = 0; b < layouts.size(); ++b) states.push_back(model->begin_block(layer, staged[b], layouts[b]));
+      for (int stage = 0; stage < Transformer::kBlockStages; ++stage)
+        for (size_t b = 0; b < layouts.size(); ++b) {
+          for (const auto& name : groups[stage])
+            EXPECT_EQ(states[b].input, recorded[b].inputs.at(std::to_string(layer) + ":" + name)) << arch << " " << name;
+          model->run_stage(layer, states[b], layouts[b]);
+        }
+      for (size_t b = 0; b < layouts.size(); ++b) {
+        EXPECT_EQ(states[b].hidden, reference[b]) << arch << " layer " << layer;
+        EXPECT_THROW(model->run_stage(layer, states[b], layouts[b]), Error);
+        staged[b] = std::move(states[b].hidden);
+      }
+    }
+  }
 }
 
 // A WeightMatrix holding its own fp32 copy (what a quantizer would produce), optionally scaled.

@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/version.h"
 #include "io/checkpoint.h"
 #include "io/random_checkpoint.h"
 #include "quant/gptq.h"
@@ -54,7 +55,11 @@ TEST(GptqExport, WritesTheGptqLayoutAndCopiesEverythingElse) {
   auto source = Checkpoint::open(f.source);
   f.quantize_all(source);
   const std::string out = f.dir.file("out");
-  GptqExportConfig config{3, 32, true, false, 0.01, true, false};
+  GptqExportConfig config;
+  config.bits = 3;
+  config.group_size = 32;
+  config.desc_act = true;
+  config.true_sequential = true;
   export_gptq_checkpoint(source, f.linears, config, out);
 
   SafetensorsFile written(out + "/model.safetensors");
@@ -111,6 +116,10 @@ TEST(GptqExport, WritesTheGptqLayoutAndCopiesEverythingElse) {
   EXPECT_EQ(q["static_groups"], false);
   EXPECT_EQ(q["checkpoint_format"], "gptq");
   EXPECT_DOUBLE_EQ(q["damp_percent"].get<double>(), 0.01);
+  // quantscale's record of the run, in GPTQModel's "meta" object; no calibration given here.
+  EXPECT_EQ(q["meta"]["quantizer"][0], "quantscale:" + std::string(quantscale_version()));
+  EXPECT_EQ(q["meta"]["method"], "gptq");
+  EXPECT_TRUE(q["meta"]["calib_samples"].is_null());
   auto legacy = nlohmann::json::parse(read_file(out + "/quantize_config.json"));
   auto published_legacy = nlohmann::json::parse(read_file(test::shared_file("hf/TheBloke-Genz-70b-GPTQ/quantize_config.json")));
   for (auto it = published_legacy.begin(); it != published_legacy.end(); ++it)

@@ -7,11 +7,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/random_checkpoint.h"
 #include "model/perplexity.h"
+#include "model/reference_support.h"
+#include "quant/calibration.h"
 #include "quant/gptq_weight.h"
+#include "quant/hessian.h"
 #include "quant/model_loader.h"
 #include "quant/quantize_model.h"
 #include "test_support.h"
@@ -126,6 +132,101 @@ TEST(QuantizeModel, GptqBeatsRtnPerLayerAndInPerplexity) {
   EXPECT_LT(ppl["gptq-3"], ppl["rtn-3"]);
 }
 
+// The layer-sequential algorithm as it was before the staged block, from public pieces: each
+// group re-runs the whole block (forward_block, an observer accumulating every linear's own
+// Hessian) through the groups quantized so far, each linear factors its own H (gptq_quantize),
+// and a last pass with the quantized block gives the next block's input.
+std::map<std::string, GptqTensors> rerun_reference(const std::string& dir, const QuantizeOptions& o) {
+  struct Collector : LinearObserver {
+    std::map<std::string, HessianAccumulator> hessians;
+    void observe(int64_t, std::string_view name, const float* x, int64_t rows, int64_t cols) override {
+      hessians.try_emplace(std::string(name), cols).first->second.add(x, rows);
+    }
+  };
+  auto model = Transformer::load(dir);
+  const ModelConfig& c = model->config();
+  const auto windows = sample_windows(*o.calib_tokens, o.calib_samples, o.seq_len, o.seed, c.max_position, 0, "calib");
+  std::vector<std::pair<SequenceBatch, std::vector<float>>> batches;
+  const size_t per_batch = static_cast<size_t>(std::max<int64_t>(1, 2048 / o.seq_len));
+  for (size_t first = 0; first < windows.calibration.size(); first += per_batch) {
+    std::vector<int32_t> tokens;
+    SequenceBatch layout;
+    for (size_t w = first; w < std::min(windows.calibration.size(), first + per_batch); ++w) {
+      tokens.insert(tokens.end(), windows.calibration[w].begin(), windows.calibration[w].end());
+      layout.push_back({o.seq_len, nullptr, false});
+    }
+    batches.emplace_back(layout, model->embed(tokens));
+  }
+  GptqOptions gptq = o.gptq;
+  gptq.grid.min_zero = 1;
+  std::vector<std::vector<std::string>> plan = model->linear_groups();
+  if (!o.true_sequential) plan = {{}};
+  if (!o.true_sequential)
+    for (const auto& group : model->linear_groups()) plan[0].insert(plan[0].end(), group.begin(), group.end());
+  std::map<std::string, GptqTensors> result;
+  for (int64_t layer = 0; layer < c.n_layers; ++layer) {
+    for (const auto& group : plan) {
+      Collector collector;
+      for (const auto& [layout, hidden] : batches) {
+        std::vector<float> copy = hidden;
+        model->forward_block(layer, copy, layout, &collector);
+      }
+      for (const auto& name : group) {
+        const std::string full = c.layer_prefix(layer) + name;
+        const WeightMatrix& current = model->linear(layer, name);
+        std::vector<float> w(current.out_features() * current.in_features());
+        current.rows_to_f32(0, current.out_features(), w.data());
+        auto q = gptq_quantize(w.data(), current.out_features(), current.in_features(),
+                               collector.hessians.at(name).hessian(full), gptq, full);
+        result[full] = pack_gptq(q, o.gptq.group_size, full);
+        model->replace_linear(layer, name, std::make_unique<GptqWeight>(result[full], full));
+      }
+    }
+    for (auto& [layout, hidden] : batches) model->forward_block(layer, hidden, layout);
+  }
+  return result;
+}
+
+// The staged one-pass quantizer (shared factorization per group, held-out windows carried
+// alongside) gives bit for bit the codes, scales and zeros of the re-run reference, for every
+// architecture, with and without true-sequential.
+TEST(QuantizeModel, StagedPassEqualsRerunningTheBlockForEveryArchitecture) {
+  for (const char* arch : {"LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "GPTNeoXForCausalLM"}) {
+    test::ScratchDir dir(std::string("staged_quantize_") + arch);
+    write_random_checkpoint(dir.path(), tiny_config_json(arch), {.dtype = DType::BF16, .seed = 4});
+    for (bool true_sequential : {true, false}) {
+      QuantizeOptions o;
+      o.gptq.grid.bits = 3;
+      o.gptq.group_size = 32;
+      o.gptq.act_order = true;
+      o.true_sequential = true_sequential;
+      o.calib_file = "random tokens";
+      o.calib_tokens = std::make_shared<const std::vector<int32_t>>(test::random_tokens(20000, 256, 11));
+      o.calib_samples = 20;
+      o.seq_len = 128;  // 16 windows per batch: two batches
+      o.heldout_samples = 2;
+      o.show_progress = false;
+      const auto reference = rerun_reference(dir.path(), o);
+      const QuantizedModel staged = quantize_in_memory(dir.path(), o);
+      ASSERT_EQ(staged.report.layers.size(), reference.size());
+      for (const auto& entry : staged.report.layers) EXPECT_GE(entry.output_error, 0) << entry.name;
+      const Transformer& model = *staged.model;
+      for (int64_t layer = 0; layer < model.config().n_layers; ++layer)
+        for (const auto& group : model.linear_groups())
+          for (const auto& name : group) {
+            const std::string full = model.config().layer_prefix(layer) + name;
+            const std::string where = std::string(arch) + (true_sequential ? " true-sequential " : " ") + full;
+            const auto& ours = dynamic_cast<const GptqWeight&>(model.linear(layer, name)).tensors();
+            const GptqTensors& expected = reference.at(full);
+            EXPECT_EQ(ours.qweight, expected.qweight) << where;
+            EXPECT_EQ(ours.qzeros, expected.qzeros) << where;
+            EXPECT_EQ(ours.scales, expected.scales) << where;
+            EXPECT_EQ(ours.g_idx, expected.g_idx) << where;
+          }
+    }
+  }
+}
+
 TEST(QuantizeModel, BadRequestsAreClearErrors) {
   test::ScratchDir dir("quantize_bad");
   auto expect_error = [&](QuantizeOptions o, const std::string& fragment) {
@@ -176,6 +277,35 @@ TEST(QuantizeCommand, WritesACheckpointThatLoadsAndReportsErrorsCleanly) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("x")));
   run = test::run_quantscale("quantize " + model_dir() + " --method foo --out " + dir.file("x"));
   EXPECT_NE(run.exit_code, 0);
+}
+
+// The checkpoint records how it was made (quantization_config.meta) and `eval` results carry it.
+TEST(QuantizeCommand, CalibrationFactsReachTheCheckpointAndEvalResults) {
+  test::ScratchDir dir("quantize_meta");
+  const std::string calib = test::shared_file("calibration/wikitext2_train_5k.txt");
+  auto run = test::run_quantscale("quantize " + model_dir() + " --method gptq --bits 4 --group-size 32 --calib " + calib +
+                                  " --calib-samples 5 --seq-len 64 --seed 7 --out " + dir.file("gptq4"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto config = nlohmann::json::parse(read_file(dir.file("gptq4/config.json")));
+  const auto& meta = config["quantization_config"]["meta"];
+  EXPECT_EQ(meta["method"], "gptq");
+  EXPECT_EQ(meta["calib_samples"], 5);
+  EXPECT_EQ(meta["seq_len"], 64);
+  EXPECT_EQ(meta["seed"], 7);
+  EXPECT_EQ(meta["calib_file"], "wikitext2_train_5k.txt");
+  ASSERT_TRUE(meta["quantizer"].is_array());
+  EXPECT_EQ(meta["quantizer"][0].get<std::string>().rfind("quantscale:", 0), 0u);
+  EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("gptq4/quantize_config.json")))["meta"], meta);
+
+  run = test::run_quantscale("eval " + dir.file("gptq4") + " --tasks copa --limit 2 --out " + dir.file("results.json"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto results = nlohmann::json::parse(read_file(dir.file("results.json")));
+  const auto& q = results["config"]["model"]["quantization"];
+  EXPECT_EQ(q["method"], "gptq");
+  EXPECT_EQ(q["bits"], 4);
+  EXPECT_EQ(q["group_size"], 32);
+  EXPECT_EQ(q["calib_samples"], 5);
+  EXPECT_EQ(q["seq_len"], 64);
 }
 
 }  // namespace
