@@ -10,9 +10,14 @@ THREADS="${1:-$(nproc)}"
 export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS"
 echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ./build/bench/qs_bench --benchmark_filter='Sgemm|ModelShape|ForwardPrefill' --benchmark_counters_tabular=true
+# PyTorch twice: as Debian installs it (BLAS through the alternatives, the pthread OpenBLAS) and
+# with the OpenMP OpenBLAS quantscale links, which avoids the same two-thread-pool contention.
+OPENMP_BLAS="/usr/lib/$(gcc -print-multiarch)/openblas-openmp"
 for model in pythia-160m qwen3-0.6b; do
   # forward_bench wrote these checkpoints under the temp directory on its first run.
-  echo "== PyTorch prefill, $model: $(/usr/bin/python3 tests/reference/torch_prefill_bench.py \
-    "${TMPDIR:-/tmp}/qs_bench_$model" 4 512 "$THREADS")"
+  checkpoint="${TMPDIR:-/tmp}/qs_bench_$model"
+  echo "== PyTorch prefill, $model: $(/usr/bin/python3 tests/reference/torch_prefill_bench.py "$checkpoint" 4 512 "$THREADS")"
+  echo "== PyTorch prefill (OpenMP OpenBLAS), $model: $(LD_LIBRARY_PATH="$OPENMP_BLAS" /usr/bin/python3 \
+    tests/reference/torch_prefill_bench.py "$checkpoint" 4 512 "$THREADS")"
 done
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
