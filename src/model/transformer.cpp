@@ -50,6 +50,11 @@ std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const Wei
   const Checkpoint& ckpt = model->checkpoint_;
   const ModelConfig& config = ckpt.config();
   const ArchitectureSpec& arch = *config.arch;
+  // The architecture table's true-sequential groups must be the staged block's stages (once per
+  // table, not per layer).
+  for (const LinearSpec& spec : arch.linears)
+    require(spec.sequential_group == block_stage_of(spec.role), std::string(arch.name),
+            "linear '" + std::string(spec.name) + "' is in a true-sequential group other than its block stage");
 
   model->embedding_ = std::make_unique<DenseWeight>(ckpt.embedding());
   if (config.tie_word_embeddings) {
@@ -68,8 +73,6 @@ std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const Wei
       layer.k_norm.weight = load_vector(ckpt, prefix + std::string(arch.k_norm) + ".weight", config.head_dim);
     }
     for (const LinearSpec& spec : arch.linears) {
-      require(spec.sequential_group == block_stage_of(spec.role), std::string(arch.name),
-              "linear '" + std::string(spec.name) + "' is in a true-sequential group other than its block stage");
       auto [out, in] = config.linear_shape(spec.role);
       const std::string linear_prefix = prefix + std::string(spec.name);
       Linear linear{spec.role, std::string(spec.name), factory(ckpt, linear_prefix, out, in), {}};
