@@ -28,9 +28,10 @@ void dsyrk_upper_ata(int n, int k, double alpha, const double* a, int lda, doubl
   cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, k, alpha, a, lda, beta, c, ldc);
 }
 
-int dpotrf_upper(int n, double* a, int lda) { return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', n, a, lda); }
+// Row-major lower = column-major upper of the same buffer.
+int dpotrf_lower(int n, double* a, int lda) { return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, a, lda); }
 
-int dpotri_upper(int n, double* a, int lda) { return LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', n, a, lda); }
+int dtrtri_lower(int n, double* a, int lda) { return LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', n, a, lda); }
 
 void set_threads(int threads) { openblas_set_num_threads(threads); }
 

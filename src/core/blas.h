@@ -18,10 +18,14 @@ void dgemm(Trans trans_a, Trans trans_b, int m, int n, int k, double alpha, cons
 void ssyrk_upper_ata(int n, int k, float alpha, const float* a, int lda, float beta, float* c, int ldc);
 void dsyrk_upper_ata(int n, int k, double alpha, const double* a, int lda, double beta, double* c, int ldc);
 
-// Cholesky A = U^T U in place (upper). Returns LAPACK info: 0 ok, >0 not positive definite.
-int dpotrf_upper(int n, double* a, int lda);
-// Inverse of a symmetric positive definite matrix from its upper Cholesky factor (upper written).
-int dpotri_upper(int n, double* a, int lda);
+// Cholesky A = L L^T of a symmetric A[n,n], L lower, written into the lower triangle (the strict
+// upper triangle keeps A's entries). Returns LAPACK info: 0 ok, >0 not positive definite.
+// (A symmetric row-major matrix is its own column-major transpose, so this is column-major 'U'
+// on the same buffer: no LAPACKE transpose copies.)
+int dpotrf_lower(int n, double* a, int lda);
+// Inverse of a lower-triangular L[n,n] in place (lower triangle; the strict upper is not read).
+// Returns LAPACK info: 0 ok, >0 singular.
+int dtrtri_lower(int n, double* a, int lda);
 
 // Number of threads BLAS uses; set once at start-up from --threads.
 void set_threads(int threads);

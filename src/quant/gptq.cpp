@@ -5,9 +5,13 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <utility>
+
+#include <omp.h>
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "model/parallel.h"
 
 namespace qs {
 namespace {
@@ -16,31 +20,45 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Parameters of one group: rows [col_begin, col_end) of the transposed weight wt[in, out] are the
-// group's input features. find_grid_params wants [out, group] rows, so the block is transposed.
-void group_params(const std::vector<double>& wt, int64_t out, int64_t col_begin, int64_t col_end,
-                  const QuantGrid& grid, double* scale, double* zero) {
-  const int64_t width = col_end - col_begin;
-  std::vector<double> block(out * width);
+// Parameters of one group for output rows [row_begin, row_end): rows [col_begin, col_end) of the
+// transposed weight wt[in, out] are the group's input features. find_grid_params wants
+// [rows, group] rows, so the block is transposed.
+void group_params(const std::vector<double>& wt, int64_t out, int64_t row_begin, int64_t row_end, int64_t col_begin,
+                  int64_t col_end, const QuantGrid& grid, double* scale, double* zero) {
+  const int64_t width = col_end - col_begin, rows = row_end - row_begin;
+  std::vector<double> block(rows * width);
   for (int64_t c = 0; c < width; ++c)
-    for (int64_t o = 0; o < out; ++o) block[o * width + c] = wt[(col_begin + c) * out + o];
-  find_grid_params(block.data(), out, width, width, grid, scale, zero);
+    for (int64_t o = row_begin; o < row_end; ++o) block[(o - row_begin) * width + c] = wt[(col_begin + c) * out + o];
+  find_grid_params(block.data(), rows, width, width, grid, scale + row_begin, zero + row_begin);
 }
 
-// U with U^T U = (H + damp * mean(diag H) * I)^-1, written into the upper triangle of `inverse`.
-// Returns false when LAPACK finds a non-positive pivot.
+// This thread's share [begin, end) of `rows`, cut at multiples of 8 (one cache line of doubles).
+std::pair<int64_t, int64_t> thread_rows(int64_t rows) {
+  const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+  const int64_t lines = (rows + 7) / 8;
+  const int64_t begin = std::min(rows, lines * thread / threads * 8), end = std::min(rows, lines * (thread + 1) / threads * 8);
+  return {begin, end};
+}
+
+// U with U^T U = (H + damp * mean(diag H) * I)^-1, written into the upper triangle of `inverse`
+// (lower part zero). Returns false when LAPACK finds a non-positive pivot.
+//
+// The reference computes chol(H) -> H^-1 (potri) -> chol(H^-1): 4n^3/3 flops. With P the
+// reversal permutation and P H P = L L^T: H^-1 = P L^-T L^-1 P = U^T U for U = P L^-1 P, which is
+// upper triangular with a positive diagonal, hence the same (unique) Cholesky factor, for
+// potrf + trtri = 2n^3/3 flops. Reversing a row-major n x n buffer is exactly X -> P X P.
 bool damped_inverse_cholesky(const std::vector<double>& h, int64_t n, double damp, std::vector<double>& inverse) {
   double mean_diag = 0;
   for (int64_t i = 0; i < n; ++i) mean_diag += h[i * n + i];
   mean_diag /= static_cast<double>(n);
-  inverse = h;
-  for (int64_t i = 0; i < n; ++i) inverse[i * n + i] += damp * mean_diag;
+  inverse.assign(h.rbegin(), h.rend());                                  // P H P
+  for (int64_t i = 0; i < n; ++i) inverse[i * n + i] += damp * mean_diag;  // P commutes with I
   const int dim = static_cast<int>(n);
-  if (blas::dpotrf_upper(dim, inverse.data(), dim) != 0) return false;   // H = U^T U
-  if (blas::dpotri_upper(dim, inverse.data(), dim) != 0) return false;   // H^-1 (upper)
-  if (blas::dpotrf_upper(dim, inverse.data(), dim) != 0) return false;   // H^-1 = U^T U
+  if (blas::dpotrf_lower(dim, inverse.data(), dim) != 0) return false;   // P H P = L L^T
+  if (blas::dtrtri_lower(dim, inverse.data(), dim) != 0) return false;   // L^-1
+  std::reverse(inverse.begin(), inverse.end());                          // U = P L^-1 P (upper)
   for (int64_t r = 1; r < n; ++r)
-    for (int64_t c = 0; c < r; ++c) inverse[r * n + c] = 0;  // LAPACK leaves the lower part stale
+    std::fill_n(&inverse[r * n], r, 0.0);  // the stale upper part of P H P landed below the diagonal
   return true;
 }
 
@@ -127,20 +145,21 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
 
   // Transposed working copy wt[in, out]: row i is input feature i, so a column of W is contiguous.
   std::vector<double> wt(in * out);
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = 0; i < in; ++i) wt[i * out + o] = weight[o * in + i];
+#pragma omp parallel for if (worth_parallel(in * out))
+  for (int64_t i = 0; i < in; ++i)
+    for (int64_t o = 0; o < out; ++o) wt[i * out + o] = weight[o * in + i];
 
   QuantizedLinear result = allocate_quantized_linear(out, in, grid.bits, group);
   const int64_t n_groups = result.n_groups();
   std::vector<double> zeros(n_groups * out, 0);
 
   std::vector<double> scale(out), zero(out);
-  if (per_channel) group_params(wt, out, 0, in, grid, scale.data(), zero.data());
+  if (per_channel) group_params(wt, out, 0, out, 0, in, grid, scale.data(), zero.data());
 
   for (int64_t i : factorization.dead) std::fill(wt.begin() + i * out, wt.begin() + (i + 1) * out, 0.0);
   if (static_groups)
     for (int64_t g = 0; g < n_groups; ++g)
-      group_params(wt, out, g * group, std::min<int64_t>((g + 1) * group, in), grid, &result.scales[g * out],
+      group_params(wt, out, 0, out, g * group, std::min<int64_t>((g + 1) * group, in), grid, &result.scales[g * out],
                    &zeros[g * out]);
 
   if (options.act_order) {
@@ -152,37 +171,45 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
   auto start = std::chrono::steady_clock::now();
   const int64_t block_size = options.block_size;
   std::vector<double> block_w(block_size * out), block_err(block_size * out);
+  double loss = 0;
   for (int64_t i1 = 0; i1 < in; i1 += block_size) {
     const int64_t i2 = std::min(i1 + block_size, in), count = i2 - i1;
     std::copy(wt.begin() + i1 * out, wt.begin() + i2 * out, block_w.begin());
-    for (int64_t i = 0; i < count; ++i) {
-      const int64_t c = i1 + i;
-      if (static_groups) {
-        const int64_t g = perm[c] / group;
-        std::copy_n(&result.scales[g * out], out, scale.begin());
-        std::copy_n(&zeros[g * out], out, zero.begin());
-      } else if (!per_channel && c % group == 0) {
-        // From wt, which holds the updates of earlier blocks only (not of this block's columns).
-        group_params(wt, out, c, std::min<int64_t>(c + group, in), grid, scale.data(), zero.data());
-        std::copy(scale.begin(), scale.end(), result.scales.begin() + (c / group) * out);
-        std::copy(zero.begin(), zero.end(), zeros.begin() + (c / group) * out);
-      }
-      const double d = hinv[c * in + c];
-      double* w = &block_w[i * out];
-      double* err = &block_err[i * out];
-      const int64_t original = perm[c];
-      for (int64_t o = 0; o < out; ++o) {
-        int q = quantize_code(w[o], scale[o], zero[o], maxq);
-        double dequantized = scale[o] * (q - zero[o]);
-        result.codes[o * in + original] = static_cast<uint8_t>(q);
-        err[o] = (w[o] - dequantized) / d;
-        st.loss += (w[o] - dequantized) * (w[o] - dequantized) / (2 * d * d);
-      }
-      // W[:, c+1:i2] -= err * Hinv[c, c+1:i2]  (within the block, column by column)
-      for (int64_t j = i + 1; j < count; ++j) {
-        const double factor = hinv[c * in + i1 + j];
-        double* target = &block_w[j * out];
-        for (int64_t o = 0; o < out; ++o) target[o] -= err[o] * factor;
+    // Output rows are independent inside a block (each row's quantization, error and updates
+    // read only that row), so each thread takes a band of rows through all of the block's
+    // columns with no barrier; the lazy update after the block is one multithreaded GEMM.
+#pragma omp parallel reduction(+ : loss) if (worth_parallel(out * count * count / 2))
+    {
+      const auto [o_begin, o_end] = thread_rows(out);
+      for (int64_t i = 0; i < count; ++i) {
+        const int64_t c = i1 + i;
+        if (static_groups) {
+          const int64_t g = perm[c] / group;
+          std::copy(&result.scales[g * out + o_begin], &result.scales[g * out + o_end], scale.begin() + o_begin);
+          std::copy(&zeros[g * out + o_begin], &zeros[g * out + o_end], zero.begin() + o_begin);
+        } else if (!per_channel && c % group == 0) {
+          // From wt, which holds the updates of earlier blocks only (not of this block's columns).
+          group_params(wt, out, o_begin, o_end, c, std::min<int64_t>(c + group, in), grid, scale.data(), zero.data());
+          std::copy(scale.begin() + o_begin, scale.begin() + o_end, result.scales.begin() + (c / group) * out + o_begin);
+          std::copy(zero.begin() + o_begin, zero.begin() + o_end, zeros.begin() + (c / group) * out + o_begin);
+        }
+        const double d = hinv[c * in + c];
+        double* w = &block_w[i * out];
+        double* err = &block_err[i * out];
+        const int64_t original = perm[c];
+        for (int64_t o = o_begin; o < o_end; ++o) {
+          int q = quantize_code(w[o], scale[o], zero[o], maxq);
+          double dequantized = scale[o] * (q - zero[o]);
+          result.codes[o * in + original] = static_cast<uint8_t>(q);
+          err[o] = (w[o] - dequantized) / d;
+          loss += (w[o] - dequantized) * (w[o] - dequantized) / (2 * d * d);
+        }
+        // W[:, c+1:i2] -= err * Hinv[c, c+1:i2]  (within the block, column by column)
+        for (int64_t j = i + 1; j < count; ++j) {
+          const double factor = hinv[c * in + i1 + j];
+          double* target = &block_w[j * out];
+          for (int64_t o = o_begin; o < o_end; ++o) target[o] -= err[o] * factor;
+        }
       }
     }
     // W[:, i2:] -= Err_block * Hinv[i1:i2, i2:], i.e. wt[i2:, :] -= Hinv[i1:i2, i2:]^T Err_block.
@@ -191,6 +218,7 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
                   static_cast<int>(count), -1.0, &hinv[i1 * in + i2], static_cast<int>(in), block_err.data(),
                   static_cast<int>(out), 1.0, &wt[i2 * out], static_cast<int>(out));
   }
+  st.loss = loss;
   st.seconds_columns = seconds_since(start);
 
   if (per_channel) {

@@ -28,8 +28,9 @@ void pack_run(Value value, int64_t count, int bits, int32_t* words, int64_t stri
 void check_values(const std::vector<uint32_t>& values, int64_t rows, int64_t cols, int bits) {
   check_bits(bits);
   require(static_cast<int64_t>(values.size()) == rows * cols, "gptq pack", "value count does not match the shape");
-  for (uint32_t v : values)
-    require(v < (1u << bits), "gptq pack", "code " + std::to_string(v) + " does not fit in " + std::to_string(bits) + " bits");
+  for (uint32_t v : values)  // (no message string built per value: this runs over every weight)
+    if (v >= (1u << bits))
+      throw Error("gptq pack", "code " + std::to_string(v) + " does not fit in " + std::to_string(bits) + " bits");
 }
 
 }  // namespace

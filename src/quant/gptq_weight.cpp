@@ -49,9 +49,9 @@ GptqWeight::GptqWeight(GptqTensors tensors, std::string name) : t_(std::move(ten
   const int64_t groups = t_.n_groups();
   require(static_cast<int64_t>(t_.g_idx.size()) == in, name_, "g_idx is not [in_features]");
   for (int64_t i = 0; i < in; ++i)
-    require(t_.g_idx[i] >= 0 && t_.g_idx[i] < groups, name_,
-            "g_idx[" + std::to_string(i) + "] = " + std::to_string(t_.g_idx[i]) + " outside [0, " +
-                std::to_string(groups) + ")");
+    if (t_.g_idx[i] < 0 || t_.g_idx[i] >= groups)
+      throw Error(name_, "g_idx[" + std::to_string(i) + "] = " + std::to_string(t_.g_idx[i]) + " outside [0, " +
+                             std::to_string(groups) + ")");
   // Accept AutoGPTQ's out / 32 * bits width as well as our padded ceil width (equal when out % 32 == 0).
   const auto zeros = unpack_columns(t_.qzeros, groups, out, t_.bits);
   scale_f32_.resize(groups * out);
