@@ -4,6 +4,7 @@
 // "error: <where>: <what>" and exits with a non-zero status.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace qs {
 
@@ -18,9 +19,10 @@ class Error : public std::runtime_error {
   std::string what_;
 };
 
-// Throws qs::Error(where, what) when `condition` is false.
-inline void require(bool condition, const std::string& where, const std::string& what) {
-  if (!condition) throw Error(where, what);
+// Throws qs::Error(where, what) when `condition` is false. Views, so that a literal or an existing
+// string costs nothing when the check passes (this runs inside per-element loops).
+inline void require(bool condition, std::string_view where, std::string_view what) {
+  if (!condition) throw Error(std::string(where), std::string(what));
 }
 
 }  // namespace qs

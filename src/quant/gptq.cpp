@@ -32,6 +32,9 @@ void group_params(const std::vector<double>& wt, int64_t out, int64_t row_begin,
   find_grid_params(block.data(), rows, width, width, grid, scale + row_begin, zero + row_begin);
 }
 
+// Columns of a 128-block quantized with rank-1 updates before a GEMM updates the rest of the block.
+constexpr int64_t kSubBlock = 16;
+
 // This thread's share [begin, end) of `rows`, cut at multiples of 8 (one cache line of doubles).
 std::pair<int64_t, int64_t> thread_rows(int64_t rows) {
   const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
@@ -40,25 +43,30 @@ std::pair<int64_t, int64_t> thread_rows(int64_t rows) {
   return {begin, end};
 }
 
-// U with U^T U = (H + damp * mean(diag H) * I)^-1, written into the upper triangle of `inverse`
-// (lower part zero). Returns false when LAPACK finds a non-positive pivot.
+// U with U^T U = (H_pp + damp * mean(diag H) * I)^-1 for H_pp = H[perm, perm], written into the
+// upper triangle of `inverse` (lower part zero). Returns false when LAPACK finds a non-positive pivot.
 //
 // The reference computes chol(H) -> H^-1 (potri) -> chol(H^-1): 4n^3/3 flops. With P the
 // reversal permutation and P H P = L L^T: H^-1 = P L^-T L^-1 P = U^T U for U = P L^-1 P, which is
 // upper triangular with a positive diagonal, hence the same (unique) Cholesky factor, for
-// potrf + trtri = 2n^3/3 flops. Reversing a row-major n x n buffer is exactly X -> P X P.
-bool damped_inverse_cholesky(const std::vector<double>& h, int64_t n, double damp, std::vector<double>& inverse) {
+// potrf + trtri = 2n^3/3 flops. Reversing a row-major n x n buffer is exactly X -> P X P, so the
+// buffer gets P H_pp P's lower triangle (all LAPACK reads), zeros above, and one final reverse.
+bool damped_inverse_cholesky(const std::vector<double>& h, const std::vector<int64_t>& perm, int64_t n, double damp,
+                             std::vector<double>& inverse) {
   double mean_diag = 0;
   for (int64_t i = 0; i < n; ++i) mean_diag += h[i * n + i];
   mean_diag /= static_cast<double>(n);
-  inverse.assign(h.rbegin(), h.rend());                                  // P H P
-  for (int64_t i = 0; i < n; ++i) inverse[i * n + i] += damp * mean_diag;  // P commutes with I
+  inverse.assign(n * n, 0.0);
+#pragma omp parallel for schedule(dynamic, 16) if (worth_parallel(n * n))
+  for (int64_t r = 0; r < n; ++r) {
+    const double* source_row = &h[perm[n - 1 - r] * n];
+    for (int64_t c = 0; c <= r; ++c) inverse[r * n + c] = source_row[perm[n - 1 - c]];
+    inverse[r * n + r] += damp * mean_diag;  // P commutes with I
+  }
   const int dim = static_cast<int>(n);
-  if (blas::dpotrf_lower(dim, inverse.data(), dim) != 0) return false;   // P H P = L L^T
+  if (blas::dpotrf_lower(dim, inverse.data(), dim) != 0) return false;   // P H_pp P = L L^T
   if (blas::dtrtri_lower(dim, inverse.data(), dim) != 0) return false;   // L^-1
   std::reverse(inverse.begin(), inverse.end());                          // U = P L^-1 P (upper)
-  for (int64_t r = 1; r < n; ++r)
-    std::fill_n(&inverse[r * n], r, 0.0);  // the stale upper part of P H P landed below the diagonal
   return true;
 }
 
@@ -92,16 +100,11 @@ GptqFactorization factor_hessian(std::vector<double> h, int64_t in, const GptqOp
     }
   f.perm.resize(in);
   std::iota(f.perm.begin(), f.perm.end(), 0);
-  if (options.act_order) {
+  if (options.act_order)
     std::stable_sort(f.perm.begin(), f.perm.end(), [&](int64_t a, int64_t b) { return h[a * in + a] > h[b * in + b]; });
-    std::vector<double> permuted(in * in);
-    for (int64_t c = 0; c < in; ++c)
-      for (int64_t d = 0; d < in; ++d) permuted[c * in + d] = h[f.perm[c] * in + f.perm[d]];
-    h.swap(permuted);
-  }
   const double damp_step = 0.0025;  // GPTQModel's damp_auto_increment
   f.damp_used = options.damp;
-  while (!damped_inverse_cholesky(h, in, f.damp_used, f.inverse_chol)) {
+  while (!damped_inverse_cholesky(h, f.perm, in, f.damp_used, f.inverse_chol)) {
     ++f.cholesky_retries;
     f.damp_used += f.damp_used < damp_step ? damp_step : f.damp_used;  // 0.01, 0.02, 0.04, ...
     require(f.damp_used <= 1.0, layer, "Hessian not positive definite even with damping 1.0");
@@ -144,10 +147,14 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
   const bool static_groups = options.static_groups && !per_channel;
 
   // Transposed working copy wt[in, out]: row i is input feature i, so a column of W is contiguous.
+  // In 32 x 32 tiles: a plain loop reads `weight` with a stride of a whole row.
   std::vector<double> wt(in * out);
+  constexpr int64_t kTile = 32;
 #pragma omp parallel for if (worth_parallel(in * out))
-  for (int64_t i = 0; i < in; ++i)
-    for (int64_t o = 0; o < out; ++o) wt[i * out + o] = weight[o * in + i];
+  for (int64_t i0 = 0; i0 < in; i0 += kTile)
+    for (int64_t o0 = 0; o0 < out; o0 += kTile)
+      for (int64_t o = o0; o < std::min(o0 + kTile, out); ++o)
+        for (int64_t i = i0; i < std::min(i0 + kTile, in); ++i) wt[i * out + o] = weight[o * in + i];
 
   QuantizedLinear result = allocate_quantized_linear(out, in, grid.bits, group);
   const int64_t n_groups = result.n_groups();
@@ -204,11 +211,22 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
           err[o] = (w[o] - dequantized) / d;
           loss += (w[o] - dequantized) * (w[o] - dequantized) / (2 * d * d);
         }
-        // W[:, c+1:i2] -= err * Hinv[c, c+1:i2]  (within the block, column by column)
-        for (int64_t j = i + 1; j < count; ++j) {
+        // W[:, c+1:i2] -= err * Hinv[c, c+1:i2], the rank-1 updates of the reference, applied
+        // column by column only inside a sub-block of kSubBlock columns; the block's columns
+        // after it get the sub-block's errors as one small GEMM (the same sums, cache-resident:
+        // the rank-1 loop over a 128-column block streamed it from memory 128 times).
+        const int64_t sub_end = std::min(count, (i / kSubBlock + 1) * kSubBlock);
+        for (int64_t j = i + 1; j < sub_end; ++j) {
           const double factor = hinv[c * in + i1 + j];
           double* target = &block_w[j * out];
           for (int64_t o = o_begin; o < o_end; ++o) target[o] -= err[o] * factor;
+        }
+        if (i + 1 == sub_end && sub_end < count && o_end > o_begin) {
+          const int64_t sub_begin = sub_end - kSubBlock;  // a full sub-block ends before `count`
+          blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(count - sub_end), static_cast<int>(o_end - o_begin),
+                      static_cast<int>(kSubBlock), -1.0, &hinv[(i1 + sub_begin) * in + i1 + sub_end],
+                      static_cast<int>(in), &block_err[sub_begin * out + o_begin], static_cast<int>(out), 1.0,
+                      &block_w[sub_end * out + o_begin], static_cast<int>(out));
         }
       }
     }

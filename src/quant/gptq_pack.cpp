@@ -1,6 +1,7 @@
 #include "quant/gptq_pack.h"
 
 #include "core/error.h"
+#include "model/parallel.h"
 
 namespace qs {
 namespace {
@@ -47,6 +48,26 @@ std::vector<int32_t> pack_rows(const std::vector<uint32_t>& values, int64_t rows
     for (int64_t c = 0; c < cols; ++c)
       pack_run([&](int64_t k) { return values[(run * 32 + k) * cols + c]; }, 32, bits, &packed[run * bits * cols + c],
                cols);
+  return packed;
+}
+
+std::vector<int32_t> pack_qweight(const uint8_t* codes, int64_t out, int64_t in, int bits) {
+  check_bits(bits);
+  require(in % 32 == 0, "gptq pack",
+          "qweight packs the input dimension in runs of 32; in_features = " + std::to_string(in) +
+              " is not a multiple of 32");
+  std::vector<int32_t> packed(in / 32 * bits * out);
+  bool too_wide = false;
+  // Run r of output o is codes[o, 32r : 32r + 32], contiguous; its words go to rows
+  // r*bits .. r*bits + bits - 1 of qweight, column o.
+#pragma omp parallel for reduction(|| : too_wide) if (worth_parallel(in * out))
+  for (int64_t run = 0; run < in / 32; ++run)
+    for (int64_t o = 0; o < out; ++o) {
+      const uint8_t* run_codes = codes + o * in + run * 32;
+      for (int k = 0; k < 32; ++k) too_wide = too_wide || run_codes[k] >= (1u << bits);
+      pack_run([&](int64_t k) { return run_codes[k]; }, 32, bits, &packed[run * bits * out + o], out);
+    }
+  require(!too_wide, "gptq pack", "a code does not fit in " + std::to_string(bits) + " bits");
   return packed;
 }
 

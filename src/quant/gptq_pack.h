@@ -17,6 +17,10 @@ namespace qs {
 std::vector<int32_t> pack_rows(const std::vector<uint32_t>& values, int64_t rows, int64_t cols, int bits);
 std::vector<uint32_t> unpack_rows(const std::vector<int32_t>& packed, int64_t rows, int64_t cols, int bits);
 
+// codes: [out, in] row-major (a quantized weight, one code per byte), each < 2^bits. The qweight
+// of that weight: pack_rows of its transpose, without materialising the transpose.
+std::vector<int32_t> pack_qweight(const uint8_t* codes, int64_t out, int64_t in, int bits);
+
 // values: [rows, cols] row-major. Packs along cols (qzeros), padding each row to 32-code runs.
 std::vector<int32_t> pack_columns(const std::vector<uint32_t>& values, int64_t rows, int64_t cols, int bits);
 std::vector<uint32_t> unpack_columns(const std::vector<int32_t>& packed, int64_t rows, int64_t cols, int bits);

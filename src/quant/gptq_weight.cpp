@@ -18,11 +18,7 @@ GptqTensors pack_gptq(const QuantizedLinear& linear, int configured_group_size, 
   t.group_size = configured_group_size;
   t.out_features = out;
   t.in_features = in;
-  // codes [out, in] -> [in, out] for packing along the input dimension.
-  std::vector<uint32_t> transposed(in * out);
-  for (int64_t o = 0; o < out; ++o)
-    for (int64_t i = 0; i < in; ++i) transposed[i * out + o] = linear.codes[o * in + i];
-  t.qweight = pack_rows(transposed, in, out, linear.bits);
+  t.qweight = pack_qweight(linear.codes.data(), out, in, linear.bits);
   std::vector<uint32_t> stored_zeros(groups * out);
   for (int64_t k = 0; k < groups * out; ++k) {
     if (linear.zeros[k] < 1)

@@ -63,6 +63,11 @@ TEST(GptqPack, RoundTripsBitExactIncludingOddShapes) {
       SCOPED_TRACE(std::to_string(bits) + " bits " + std::to_string(rows) + "x" + std::to_string(cols));
       auto codes = random_codes(rows * cols, bits, rows * 1000 + cols + bits);
       EXPECT_EQ(unpack_rows(pack_rows(codes, rows, cols, bits), rows, cols, bits), codes);
+      // pack_qweight takes the [out, in] weight layout: the transpose of pack_rows' input.
+      std::vector<uint8_t> weight_codes(rows * cols);
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) weight_codes[c * rows + r] = static_cast<uint8_t>(codes[r * cols + c]);
+      EXPECT_EQ(pack_qweight(weight_codes.data(), cols, rows, bits), pack_rows(codes, rows, cols, bits));
       // Along columns any count works (the stream is padded to 32-code runs); rows any count too.
       auto transposed_rows = cols, transposed_cols = rows + 3;
       auto codes2 = random_codes(transposed_rows * transposed_cols, bits, bits + 7);
@@ -78,6 +83,9 @@ TEST(GptqPack, RejectsWhatTheFormatCannotHold) {
   EXPECT_THROW(pack_rows(std::vector<uint32_t>(32, 16), 32, 1, 4), Error);      // code too wide
   EXPECT_THROW(pack_rows(std::vector<uint32_t>(32, 0), 32, 1, 5), Error);       // bits
   EXPECT_THROW(unpack_rows(std::vector<int32_t>(3, 0), 32, 1, 4), Error);       // shape
+  const std::vector<uint8_t> wide(32, 16), fine(40, 0);
+  EXPECT_THROW(pack_qweight(wide.data(), 1, 32, 4), Error);                      // code too wide
+  EXPECT_THROW(pack_qweight(fine.data(), 1, 40, 4), Error);                      // in % 32 != 0
 }
 
 TEST(GptqWeight, DequantizesExactlyWhatTheQuantizerProduced) {
