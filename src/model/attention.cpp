@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "core/vector_math.h"
 #include "model/parallel.h"
 
 namespace qs {
@@ -20,20 +21,22 @@ constexpr int64_t kQueryBlock = 128;
 
 void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_visible) {
   // Row r sees keys [0, first_visible + r]; the rest are masked out (probability 0).
-#pragma omp parallel for schedule(static) if (worth_parallel(rows * ld))
   for (int64_t r = 0; r < rows; ++r) {
     float* row = scores + r * ld;
     const int64_t visible = first_visible + r + 1;
     float max_score = -std::numeric_limits<float>::infinity();
+#pragma omp simd reduction(max : max_score)
     for (int64_t j = 0; j < visible; ++j) max_score = std::max(max_score, row[j]);
-    double sum = 0;
-    for (int64_t j = 0; j < visible; ++j) {
-      row[j] = std::exp(row[j] - max_score);
-      sum += row[j];
-    }
-    const auto inv = static_cast<float>(1.0 / sum);
+#pragma omp simd
+    for (int64_t j = 0; j < visible; ++j) row[j] -= max_score;
+    exp_in_place(row, visible);
+    float sum = 0;  // <= max_position terms in (0, 1], one of them 1: fp32 loses < 1e-6 relative
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < visible; ++j) sum += row[j];
+    const float inv = 1.0f / sum;
+#pragma omp simd
     for (int64_t j = 0; j < visible; ++j) row[j] *= inv;
-    for (int64_t j = visible; j < ld; ++j) row[j] = 0.0f;
+    std::fill(row + visible, row + ld, 0.0f);
   }
 }
 
@@ -45,7 +48,6 @@ void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBa
   const int64_t group = config.n_heads / config.n_kv_heads;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
   const auto qi = [](int64_t x) { return static_cast<int>(x); };
-  std::vector<float> scores;
   int64_t row0 = 0;
   for (const SequenceSpan& span : batch) {
     const int64_t n = span.n_tokens;
@@ -54,29 +56,38 @@ void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBa
     const float* v_new = v + row0 * kv_dim;
     const float* k_past = span.cache ? span.cache->keys(layer) : nullptr;
     const float* v_past = span.cache ? span.cache->values(layer) : nullptr;
-    for (int64_t b0 = 0; b0 < n; b0 += kQueryBlock) {
-      const int64_t rows = std::min(kQueryBlock, n - b0);
-      const int64_t n_new = b0 + rows;  // new keys visible to the block's last row
-      const int64_t ld = past + n_new;
-      scores.resize(static_cast<size_t>(rows * ld));
-      const SmallGemmScope small_gemms(rows * ld * hd);
+    // Heads in parallel, each head's GEMMs on one thread (OpenBLAS runs single-threaded inside
+    // an OpenMP region): one fork per sequence instead of a multithreaded GEMM hand-off per head
+    // and query block, whose GEMMs (128 x 512 x 128) are too small to split well.
+    const int64_t multiply_adds = config.n_heads * n * (past + n) * hd;
+    const bool parallel_heads = config.n_heads > 1 && multiply_adds >= (int64_t{1} << 22);
+    const SmallGemmScope one_thread_when_serial(parallel_heads ? int64_t{1} << 40 : 0);
+#pragma omp parallel if (parallel_heads)
+    {
+      std::vector<float> scores(static_cast<size_t>(std::min(kQueryBlock, n) * (past + n)));
+#pragma omp for schedule(static)
       for (int64_t h = 0; h < config.n_heads; ++h) {
         const int64_t g = h / group;
-        const float* q_block = q + (row0 + b0) * q_dim + h * hd;
-        // scores = scale · Q_block · [K_past; K_new]ᵀ
-        if (past > 0)
-          blas::sgemm(Trans::No, Trans::Yes, qi(rows), qi(past), qi(hd), scale, q_block, qi(q_dim), k_past + g * hd,
-                      qi(kv_dim), 0.0f, scores.data(), qi(ld));
-        blas::sgemm(Trans::No, Trans::Yes, qi(rows), qi(n_new), qi(hd), scale, q_block, qi(q_dim), k_new + g * hd,
-                    qi(kv_dim), 0.0f, scores.data() + past, qi(ld));
-        softmax_rows_causal(scores.data(), rows, ld, past + b0);
-        // out_block = P_past · V_past + P_new · V_new
-        float* out_block = out + (row0 + b0) * q_dim + h * hd;
-        if (past > 0)
-          blas::sgemm(Trans::No, Trans::No, qi(rows), qi(hd), qi(past), 1.0f, scores.data(), qi(ld), v_past + g * hd,
-                      qi(kv_dim), 0.0f, out_block, qi(q_dim));
-        blas::sgemm(Trans::No, Trans::No, qi(rows), qi(hd), qi(n_new), 1.0f, scores.data() + past, qi(ld),
-                    v_new + g * hd, qi(kv_dim), past > 0 ? 1.0f : 0.0f, out_block, qi(q_dim));
+        for (int64_t b0 = 0; b0 < n; b0 += kQueryBlock) {
+          const int64_t rows = std::min(kQueryBlock, n - b0);
+          const int64_t n_new = b0 + rows;  // new keys visible to the block's last row
+          const int64_t ld = past + n_new;
+          const float* q_block = q + (row0 + b0) * q_dim + h * hd;
+          // scores = scale · Q_block · [K_past; K_new]ᵀ
+          if (past > 0)
+            blas::sgemm(Trans::No, Trans::Yes, qi(rows), qi(past), qi(hd), scale, q_block, qi(q_dim), k_past + g * hd,
+                        qi(kv_dim), 0.0f, scores.data(), qi(ld));
+          blas::sgemm(Trans::No, Trans::Yes, qi(rows), qi(n_new), qi(hd), scale, q_block, qi(q_dim), k_new + g * hd,
+                      qi(kv_dim), 0.0f, scores.data() + past, qi(ld));
+          softmax_rows_causal(scores.data(), rows, ld, past + b0);
+          // out_block = P_past · V_past + P_new · V_new
+          float* out_block = out + (row0 + b0) * q_dim + h * hd;
+          if (past > 0)
+            blas::sgemm(Trans::No, Trans::No, qi(rows), qi(hd), qi(past), 1.0f, scores.data(), qi(ld),
+                        v_past + g * hd, qi(kv_dim), 0.0f, out_block, qi(q_dim));
+          blas::sgemm(Trans::No, Trans::No, qi(rows), qi(hd), qi(n_new), 1.0f, scores.data() + past, qi(ld),
+                      v_new + g * hd, qi(kv_dim), past > 0 ? 1.0f : 0.0f, out_block, qi(q_dim));
+        }
       }
     }
     if (span.cache && span.store) span.cache->store(layer, k_new, v_new, n, kv_dim);

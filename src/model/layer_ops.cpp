@@ -1,7 +1,10 @@
 #include "model/layer_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
+
+#include "core/vector_math.h"
 #include "model/parallel.h"
 
 namespace qs {
@@ -31,27 +34,55 @@ void apply_norm(NormKind kind, const NormWeights& norm, double eps, const float*
 }
 
 namespace {
-inline float activate(Activation activation, float x) {
+// act(x) for x[0, n), n <= kActivationChunk, into `result`: the transcendental part through the
+// vector math library (core/vector_math.h), the rest in plain loops the compiler vectorizes.
+constexpr int64_t kActivationChunk = 512;
+
+void activate(Activation activation, const float* x, int64_t n, float* result) {
   switch (activation) {
-    case Activation::SiLU: return x / (1.0f + std::exp(-x));
-    case Activation::GELU: return 0.5f * x * (1.0f + std::erf(x * static_cast<float>(std::numbers::sqrt2 / 2)));
-    case Activation::GELUTanh: {
-      const float k = static_cast<float>(std::sqrt(2.0 / std::numbers::pi));
-      return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+    case Activation::SiLU:  // x / (1 + exp(-x))
+      for (int64_t i = 0; i < n; ++i) result[i] = -x[i];
+      exp_in_place(result, n);
+      for (int64_t i = 0; i < n; ++i) result[i] = x[i] / (1.0f + result[i]);
+      return;
+    case Activation::GELU: {  // x/2 · (1 + erf(x / sqrt 2))
+      const auto inv_sqrt2 = static_cast<float>(std::numbers::sqrt2 / 2);
+      for (int64_t i = 0; i < n; ++i) result[i] = x[i] * inv_sqrt2;
+      erf_in_place(result, n);
+      for (int64_t i = 0; i < n; ++i) result[i] = 0.5f * x[i] * (1.0f + result[i]);
+      return;
+    }
+    case Activation::GELUTanh: {  // x/2 · (1 + tanh(sqrt(2/pi) · (x + 0.044715 x^3)))
+      const auto k = static_cast<float>(std::sqrt(2.0 / std::numbers::pi));
+      for (int64_t i = 0; i < n; ++i) result[i] = k * (x[i] + 0.044715f * x[i] * x[i] * x[i]);
+      tanh_in_place(result, n);
+      for (int64_t i = 0; i < n; ++i) result[i] = 0.5f * x[i] * (1.0f + result[i]);
+      return;
     }
   }
-  return x;
+  std::copy_n(x, n, result);
+}
+
+// x = act(x) ⊙ up (up == nullptr: x = act(x)), in chunks across threads.
+void activate_all(Activation activation, float* x, const float* up, int64_t count) {
+  const int64_t chunks = (count + kActivationChunk - 1) / kActivationChunk;
+#pragma omp parallel for schedule(static) if (worth_parallel(8 * count))
+  for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+    float result[kActivationChunk];
+    const int64_t begin = chunk * kActivationChunk, n = std::min(kActivationChunk, count - begin);
+    activate(activation, x + begin, n, result);
+    if (up)
+      for (int64_t i = 0; i < n; ++i) x[begin + i] = result[i] * up[begin + i];
+    else
+      std::copy_n(result, n, x + begin);
+  }
 }
 }  // namespace
 
-void apply_activation(Activation activation, float* x, int64_t count) {
-#pragma omp parallel for schedule(static) if (worth_parallel(8 * count))
-  for (int64_t i = 0; i < count; ++i) x[i] = activate(activation, x[i]);
-}
+void apply_activation(Activation activation, float* x, int64_t count) { activate_all(activation, x, nullptr, count); }
 
 void gated_activation(Activation activation, float* gate, const float* up, int64_t count) {
-#pragma omp parallel for schedule(static) if (worth_parallel(8 * count))
-  for (int64_t i = 0; i < count; ++i) gate[i] = activate(activation, gate[i]) * up[i];
+  activate_all(activation, gate, up, count);
 }
 
 RotaryEmbedding::RotaryEmbedding(const ModelConfig& config)
