@@ -63,6 +63,12 @@ void exp_in_place(float* x, int64_t n) {
   apply_in_place(x, n, QS_WIDE(expf), QS_NARROW(expf), [](float v) { return std::exp(v); });
 }
 
+void exp_nonpositive_in_place(float* x, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) x[i] = x[i] < kExpFloor ? kExpFloor : x[i];
+  exp_in_place(x, n);
+}
+
 void erf_in_place(float* x, int64_t n) {
   apply_in_place(x, n, QS_WIDE(erff), QS_NARROW(erff), [](float v) { return std::erf(v); });
 }

@@ -29,7 +29,7 @@ void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_
     for (int64_t j = 0; j < visible; ++j) max_score = std::max(max_score, row[j]);
 #pragma omp simd
     for (int64_t j = 0; j < visible; ++j) row[j] -= max_score;
-    exp_in_place(row, visible);
+    exp_nonpositive_in_place(row, visible);
     float sum = 0;  // <= max_position terms in (0, 1], one of them 1: fp32 loses < 1e-6 relative
 #pragma omp simd reduction(+ : sum)
     for (int64_t j = 0; j < visible; ++j) sum += row[j];

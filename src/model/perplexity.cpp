@@ -5,8 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "model/layer_ops.h"
-#include "model/parallel.h"
+#include "model/token_scorer.h"
 
 namespace qs {
 
@@ -39,12 +38,10 @@ PerplexityResult strided_perplexity(const Transformer& model, std::span<const in
   }
   int64_t total = 0;
   for (const Window& w : windows) total += w.end - w.first_scored;
-  const int64_t vocab = model.config().vocab_size, d = model.config().d_model;
-  const int64_t logit_rows = std::max<int64_t>(16, (int64_t{64} << 20) / vocab);  // ~256 MB of logits
+  const int64_t d = model.config().d_model;
 
   PerplexityResult result;
   result.n_windows = static_cast<int64_t>(windows.size());
-  std::vector<float> logits;
   for (size_t w0 = 0; w0 < windows.size();) {
     size_t w1 = w0;
     int64_t n_tokens = 0;
@@ -68,20 +65,12 @@ PerplexityResult strided_perplexity(const Transformer& model, std::span<const in
       }
       row0 += windows[w].end - windows[w].begin;
     }
-    std::vector<float> gathered;
-    for (size_t r0 = 0; r0 < rows.size(); r0 += static_cast<size_t>(logit_rows)) {
-      const size_t r1 = std::min(rows.size(), r0 + static_cast<size_t>(logit_rows));
-      gathered.resize((r1 - r0) * static_cast<size_t>(d));
-      for (size_t r = r0; r < r1; ++r)
-        std::copy_n(hidden.begin() + rows[r] * d, d, gathered.begin() + static_cast<int64_t>(r - r0) * d);
-      logits.resize((r1 - r0) * static_cast<size_t>(vocab));
-      model.logits(gathered.data(), static_cast<int64_t>(r1 - r0), logits.data());
-      std::vector<double> logprobs(r1 - r0);
-#pragma omp parallel for schedule(static) if (worth_parallel(static_cast<int64_t>(r1 - r0) * vocab))
-      for (size_t r = r0; r < r1; ++r)
-        logprobs[r - r0] = score_token(logits.data() + (r - r0) * static_cast<size_t>(vocab), vocab, targets[r]).logprob;
-      for (double logprob : logprobs) result.nll_sum -= logprob;  // fixed order: reproducible sums
-    }
+    std::vector<float> gathered(rows.size() * static_cast<size_t>(d));
+    for (size_t r = 0; r < rows.size(); ++r)
+      std::copy_n(hidden.begin() + rows[r] * d, d, gathered.begin() + static_cast<int64_t>(r) * d);
+    const std::vector<TokenScore> scores =
+        score_next_tokens(model, gathered.data(), static_cast<int64_t>(rows.size()), targets.data());
+    for (const TokenScore& score : scores) result.nll_sum -= score.logprob;  // fixed order: reproducible sums
     result.n_scored += static_cast<int64_t>(rows.size());
     if (on_progress) on_progress(result.n_scored, total);
     w0 = w1;

@@ -281,7 +281,26 @@ std::vector<float> Transformer::forward(std::span<const int32_t> tokens, const S
                 std::to_string(config().max_position) + ")");
   }
   std::vector<float> hidden = embed(tokens);
-  for (int64_t layer = 0; layer < config().n_layers; ++layer) forward_block(layer, hidden, batch, observer);
+  if (observer != nullptr || total_tokens(batch) <= kForwardRunTokens) {
+    for (int64_t layer = 0; layer < config().n_layers; ++layer) forward_block(layer, hidden, batch, observer);
+  } else {
+    // Sequences do not interact inside a block, so runs of whole sequences (up to
+    // kForwardRunTokens tokens, at least one sequence) go through every layer one run at a time:
+    // the activations (q/k/v, scores, the d_ff-wide MLP) are sized for a run, not the batch.
+    const int64_t d = config().d_model;
+    int64_t row0 = 0;
+    for (size_t s0 = 0; s0 < batch.size();) {
+      size_t s1 = s0;
+      int64_t n = 0;
+      while (s1 < batch.size() && (s1 == s0 || n + batch[s1].n_tokens <= kForwardRunTokens)) n += batch[s1++].n_tokens;
+      const SequenceBatch run(batch.begin() + static_cast<std::ptrdiff_t>(s0), batch.begin() + static_cast<std::ptrdiff_t>(s1));
+      std::vector<float> part(hidden.begin() + row0 * d, hidden.begin() + (row0 + n) * d);
+      for (int64_t layer = 0; layer < config().n_layers; ++layer) forward_block(layer, part, run, nullptr);
+      std::copy(part.begin(), part.end(), hidden.begin() + row0 * d);
+      row0 += n;
+      s0 = s1;
+    }
+  }
   finish(hidden, batch);
   return hidden;
 }

@@ -57,7 +57,10 @@ class Transformer {
                      LinearObserver* observer = nullptr) const;
   // Final norm in place, then commit every span's new tokens to its cache (call once per batch).
   void finish(std::vector<float>& hidden, const SequenceBatch& batch) const;
-  // All of the above: tokens (concatenated spans) -> final-normed hidden [n, d_model].
+  // All of the above: tokens (concatenated spans) -> final-normed hidden [n, d_model]. Without
+  // an observer, a batch of more than kForwardRunTokens tokens goes through the layers in runs of
+  // whole sequences (same results, activation memory of one run).
+  static constexpr int64_t kForwardRunTokens = 512;
   std::vector<float> forward(std::span<const int32_t> tokens, const SequenceBatch& batch,
                              LinearObserver* observer = nullptr) const;
   // logits [rows, vocab] = normed_hidden [rows, d_model] · lm_headᵀ.

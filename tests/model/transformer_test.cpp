@@ -97,6 +97,36 @@ struct RecordingObserver : LinearObserver {
   }
 };
 
+// forward() runs a batch above kForwardRunTokens in runs of whole sequences (here runs of 2, 1
+// and 2 sequences, a cached prefix among them); the result must equal the whole batch through
+// each block at once, bit for bit, for both residual styles.
+TEST(Transformer, ForwardInSequenceRunsEqualsTheWholeBatch) {
+  for (const char* arch : {"LlamaForCausalLM", "GPTNeoXForCausalLM"}) {
+    test::ScratchDir dir(std::string("runs_") + arch);
+    auto model = tiny_model(dir, arch);
+    const ModelConfig& c = model->config();
+    const std::vector<int64_t> lengths{200, 250, 480, 100, 150};
+    ASSERT_GT(200 + 250 + 480 + 100 + 150, Transformer::kForwardRunTokens);
+    std::vector<int32_t> tokens = test::random_tokens(1180, c.vocab_size, 21);
+    KVCache cache_a(c.n_layers, c.kv_dim()), cache_b(c.n_layers, c.kv_dim());
+    const std::vector<int32_t> prefix = test::random_tokens(30, c.vocab_size, 22);
+    model->forward(prefix, {{30, &cache_a, true}});
+    model->forward(prefix, {{30, &cache_b, true}});
+    SequenceBatch runs, whole;
+    for (size_t s = 0; s < lengths.size(); ++s) {
+      runs.push_back({lengths[s], s == 2 ? &cache_a : nullptr, s == 2});
+      whole.push_back({lengths[s], s == 2 ? &cache_b : nullptr, s == 2});
+    }
+    const std::vector<float> by_runs = model->forward(tokens, runs);
+    std::vector<float> hidden = model->embed(tokens);
+    for (int64_t layer = 0; layer < c.n_layers; ++layer) model->forward_block(layer, hidden, whole);
+    model->finish(hidden, whole);
+    EXPECT_EQ(by_runs, hidden) << arch;
+    EXPECT_EQ(cache_a.length(), 30 + 480);
+    EXPECT_EQ(cache_b.length(), 30 + 480);
+  }
+}
+
 TEST(Transformer, BlockByBlockWithObserverMatchesForward) {
   test::ScratchDir dir("observer");
   auto model = tiny_model(dir, "Qwen2ForCausalLM");
