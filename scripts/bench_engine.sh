@@ -9,7 +9,12 @@ cd "$(dirname "$0")/.."
 THREADS="${1:-$(nproc)}"
 export OMP_NUM_THREADS="$THREADS" OPENBLAS_NUM_THREADS="$THREADS"
 echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-./build/bench/qs_bench --benchmark_filter='Sgemm|ModelShape|ForwardPrefill' --benchmark_counters_tabular=true
+./build/bench/qs_bench --benchmark_filter='Sgemm|ModelShape' --benchmark_counters_tabular=true
+# Each prefill in a process of its own, so that its peak RSS is that model's alone (not the heap
+# an earlier benchmark left behind).
+for model in tinystories_bf16 tinystories_fp32 pythia160m qwen3_0_6b; do
+  ./build/bench/qs_bench --benchmark_filter="ForwardPrefill/$model" --benchmark_counters_tabular=true | grep -E 'Forward|Benchmark'
+done
 # PyTorch twice: as Debian installs it (BLAS through the alternatives, the pthread OpenBLAS) and
 # with the OpenMP OpenBLAS quantscale links, which avoids the same two-thread-pool contention.
 OPENMP_BLAS="/usr/lib/$(gcc -print-multiarch)/openblas-openmp"

@@ -27,12 +27,9 @@ struct RowState {
 // Folds logits[0, width) of vocabulary entries [v0, v0 + width) into `state`; `scratch` holds width floats.
 void fold_tile(const float* logits, int64_t width, int64_t v0, int32_t target, float* scratch, RowState& state) {
   float tile_max = logits[0];
-  int64_t tile_argmax = 0;
-  for (int64_t j = 1; j < width; ++j)
-    if (logits[j] > tile_max) {  // strict: the first maximum wins, as torch.argmax
-      tile_max = logits[j];
-      tile_argmax = j;
-    }
+#pragma omp simd reduction(max : tile_max)
+  for (int64_t j = 1; j < width; ++j) tile_max = std::max(tile_max, logits[j]);
+  const int64_t tile_argmax = std::find(logits, logits + width, tile_max) - logits;  // the first, as torch.argmax
   if (tile_max > state.max) {
     state.sum *= std::exp(static_cast<double>(state.max) - tile_max);  // exp(-inf) = 0 on the first tile
     state.max = tile_max;
