@@ -117,11 +117,12 @@ TEST(GptqReference, CodesScalesZerosMatchFloat64Reference) {
     }
     EXPECT_EQ(rows_not_from_tie, 0) << "rows whose first differing code is not at a rounding tie";
     const double agreement = 1.0 - static_cast<double>(code_mismatch) / static_cast<double>(codes.size());
-    // Symmetric 3-bit grids put the group's extreme weight exactly at -3.5 steps, a tie by
-    // construction, so small symmetric groups cannot promise 99.9%.
-    if (!(c.sym && c.group_size == 32)) {
-      EXPECT_GE(agreement, 0.999) << code_mismatch << " of " << codes.size() << " codes differ";
-    }
+    // A symmetric grid puts each group's negative extreme exactly at -maxq/2 steps from the
+    // zero point (-3.5 at 3 bits, -7.5 at 4): a tie by construction, decided by the last ulp of
+    // U (which differs with the LAPACK call sequence and the thread count), and one flipped tie
+    // changes the rest of its row through GPTQ's error feedback. So symmetric grids promise
+    // agreement up to a few such rows (1 % = 2.5 rows of 256 codes); asymmetric ones 99.9 %.
+    EXPECT_GE(agreement, c.sym ? 0.99 : 0.999) << code_mismatch << " of " << codes.size() << " codes differ";
     double worst_scale = 0;
     int64_t zero_mismatch = 0;
     for (size_t i = 0; i < scales.size(); ++i) {
