@@ -33,6 +33,8 @@ ScratchDir::ScratchDir(const std::string& name) {
 ScratchDir::~ScratchDir() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+  // The per-process parent too, once empty (remove() refuses a folder another ScratchDir uses).
+  std::filesystem::remove(std::filesystem::path(path_).parent_path(), ignored);
 }
 
 CommandResult run_shell(const std::string& command) {
