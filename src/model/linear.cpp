@@ -20,6 +20,13 @@ int64_t tile_rows(int64_t out, int64_t in) {
 }
 }  // namespace
 
+void widen_rows(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst) {
+  const int64_t in = w.in_features();
+#pragma omp parallel for schedule(static) if (worth_parallel((row_end - row_begin) * in))
+  for (int64_t r = row_begin; r < row_end; r += 16)
+    w.rows_to_f32(r, std::min(row_end, r + 16), dst + (r - row_begin) * in);
+}
+
 void linear_forward(const WeightMatrix& w, const float* bias, const float* x, int64_t n_tokens, float* y) {
   const int64_t out = w.out_features(), in = w.in_features();
   if (n_tokens == 0 || out == 0) return;
@@ -32,9 +39,7 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
     std::vector<float> tile(static_cast<size_t>(rows * in));
     for (int64_t r0 = 0; r0 < out; r0 += rows) {
       const int64_t r1 = std::min(out, r0 + rows);
-      // Widen in parallel: 16-row slices keep each thread on its own cache lines.
-#pragma omp parallel for schedule(static) if (worth_parallel((r1 - r0) * in))
-      for (int64_t r = r0; r < r1; r += 16) w.rows_to_f32(r, std::min(r1, r + 16), tile.data() + (r - r0) * in);
+      widen_rows(w, r0, r1, tile.data());
       blas::sgemm(blas::Trans::No, blas::Trans::Yes, static_cast<int>(n_tokens), static_cast<int>(r1 - r0),
                   static_cast<int>(in), 1.0f, x, static_cast<int>(in), tile.data(), static_cast<int>(in), 0.0f,
                   y + r0, static_cast<int>(out));

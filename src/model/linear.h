@@ -12,4 +12,8 @@ namespace qs {
 // w.out_features() values.
 void linear_forward(const WeightMatrix& w, const float* bias, const float* x, int64_t n_tokens, float* y);
 
+// Rows [row_begin, row_end) of w as fp32 into dst (ld = in_features), widened in parallel in
+// 16-row slices (each thread on its own cache lines): the tile step of linear_forward.
+void widen_rows(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst);
+
 }  // namespace qs

@@ -8,6 +8,7 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "core/vector_math.h"
+#include "model/linear.h"
 #include "model/parallel.h"
 
 namespace qs {
@@ -68,10 +69,7 @@ std::vector<TokenScore> score_next_tokens(const Transformer& model, const float*
     for (int64_t v0 = 0; v0 < vocab; v0 += tile) {
       const int64_t width = std::min(tile, vocab - v0);
       const float* w = dense ? dense + v0 * d : widened.data();
-      if (!dense) {
-#pragma omp parallel for schedule(static) if (worth_parallel(width * d))
-        for (int64_t v = 0; v < width; v += 16) head.rows_to_f32(v0 + v, v0 + std::min(width, v + 16), widened.data() + v * d);
-      }
+      if (!dense) widen_rows(head, v0, v0 + width, widened.data());
       blas::sgemm(blas::Trans::No, blas::Trans::Yes, static_cast<int>(rows), static_cast<int>(width),
                   static_cast<int>(d), 1.0f, hidden + r0 * d, static_cast<int>(d), w, static_cast<int>(d), 0.0f,
                   logits.data(), static_cast<int>(width));
