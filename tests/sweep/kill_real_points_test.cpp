@@ -5,7 +5,7 @@
 // restarted. The final store must hold every point once and equal an uninterrupted sweep.
 //
 // Sized for a 2-core CI machine (9-point version: 63-89 s alone, 202 s beside the rest of
-// `ctest -j 2`, load average 4-7; 37-50 s on the idle machine): 19 points, 2 or 4
+// `ctest -j 2`, load average 4-7; 37-50 s on the idle machine): 19 points (13 in the sanitizer build), 2 or 4
 // calibration windows of 64 tokens, 4 documents per task, perplexity on 1024 tokens. Runs as
 // its own ctest entry:
 //   ctest -L sweep_kill_real      or      qs_tests --gtest_filter='SweepKillReal*'
@@ -36,11 +36,20 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using Seconds = std::chrono::duration<double>;
 
-// 19 points: with --jobs 2 and commit-phase kills some points finish between kills (each
-// commit kill lets its point's result file through); on a fast machine 9 points ran out after
-// 19 of the 24 kills, and 13 points after 22 once eval and perplexity got faster (session 3).
-const char* const kGrid = "methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = [32, 64, -1]\ncalib_samples = [2, 4]\n";
-constexpr int kGridPoints = 1 + 12 + 6;  // fp + GPTQ (bits × groups × calib) + RTN (bits × groups)
+// The sanitizer build (scripts/test_sanitizers.sh), where a point is several times slower,
+// aims 2 kills at each phase; the Release build runs all 24.
+const bool kSanitizerBuild = std::getenv("QS_SANITIZER_BUILD") != nullptr;
+const int kKillsPerPhase = kSanitizerBuild ? 2 : 4;
+// Release: 19 points. With --jobs 2 and commit-phase kills some points finish between kills
+// (each commit kill lets its point's result file through); on a fast machine 9 points ran out
+// after 19 of the 24 kills, and 13 points after 22 once eval and perplexity got faster
+// (session 3). The sanitizer build's 12 kills keep the 13-point grid (group sizes 32 and -1):
+// 253 s under ASan against 402 s for 19 points.
+const char* const kGrid = kSanitizerBuild
+                              ? "methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = [32, -1]\ncalib_samples = [2, 4]\n"
+                              : "methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = [32, 64, -1]\ncalib_samples = [2, 4]\n";
+// fp + GPTQ (bits × groups × calib) + RTN (bits × groups)
+const int kGridPoints = kSanitizerBuild ? 1 + 8 + 4 : 1 + 12 + 6;
 // Multiple choice, single loglikelihood; no [sweep] section: the real pipeline runner.
 const char* const kRealEvaluation =
     "[evaluation]\ntasks = [\"arc_easy\", \"lambada_openai\", \"piqa\"]\nlimit = 4\n\n"
@@ -49,9 +58,6 @@ const char* const kRealEvaluation =
 enum Phase { kStartUp, kModelLoad, kQuantize, kPerplexity, kEvaluation, kCommit, kPhases };
 const std::array<const char*, kPhases> kPhaseNames = {"start-up", "model load", "quantize", "perplexity", "eval",
                                                       "store commit"};
-// 2 with --jobs 1, 2 with --jobs 2. The sanitizer build (scripts/test_sanitizers.sh), where a
-// point is several times slower, aims 2 kills at each phase; the Release build runs all 24.
-const int kKillsPerPhase = std::getenv("QS_SANITIZER_BUILD") != nullptr ? 2 : 4;
 
 // A point's stage times in the uninterrupted sweep; the pipeline runs quantize (which loads
 // the checkpoint first), then perplexity, then evaluation.
