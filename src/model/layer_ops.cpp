@@ -17,19 +17,28 @@ void apply_norm(NormKind kind, const NormWeights& norm, double eps, const float*
   for (int64_t r = 0; r < rows; ++r) {
     const float* in = x + r * width;
     float* out = y + r * width;
+    // Mean and variance in double (two passes, centered: no cancellation), vectorized.
     double mean = 0;
     if (kind == NormKind::LayerNorm) {
+#pragma omp simd reduction(+ : mean)
       for (int64_t i = 0; i < width; ++i) mean += in[i];
       mean /= static_cast<double>(width);
     }
     double sum_sq = 0;
+#pragma omp simd reduction(+ : sum_sq)
     for (int64_t i = 0; i < width; ++i) {
       const double centered = in[i] - mean;
       sum_sq += centered * centered;
     }
     const float inv = static_cast<float>(1.0 / std::sqrt(sum_sq / static_cast<double>(width) + eps));
     const float shift = static_cast<float>(mean);
-    for (int64_t i = 0; i < width; ++i) out[i] = (in[i] - shift) * inv * w[i] + (b ? b[i] : 0.0f);
+    if (b) {
+#pragma omp simd
+      for (int64_t i = 0; i < width; ++i) out[i] = (in[i] - shift) * inv * w[i] + b[i];
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < width; ++i) out[i] = (in[i] - shift) * inv * w[i];
+    }
   }
 }
 
@@ -63,26 +72,27 @@ void activate(Activation activation, const float* x, int64_t n, float* result) {
   std::copy_n(x, n, result);
 }
 
-// x = act(x) ⊙ up (up == nullptr: x = act(x)), in chunks across threads.
-void activate_all(Activation activation, float* x, const float* up, int64_t count) {
+// out = act(x) ⊙ out, or out = act(x) when `gated` is false (x may be out), in chunks across
+// threads.
+void activate_all(Activation activation, const float* x, float* out, bool gated, int64_t count) {
   const int64_t chunks = (count + kActivationChunk - 1) / kActivationChunk;
 #pragma omp parallel for schedule(static) if (worth_parallel(8 * count))
   for (int64_t chunk = 0; chunk < chunks; ++chunk) {
     float result[kActivationChunk];
     const int64_t begin = chunk * kActivationChunk, n = std::min(kActivationChunk, count - begin);
     activate(activation, x + begin, n, result);
-    if (up)
-      for (int64_t i = 0; i < n; ++i) x[begin + i] = result[i] * up[begin + i];
+    if (gated)
+      for (int64_t i = 0; i < n; ++i) out[begin + i] *= result[i];
     else
-      std::copy_n(result, n, x + begin);
+      std::copy_n(result, n, out + begin);
   }
 }
 }  // namespace
 
-void apply_activation(Activation activation, float* x, int64_t count) { activate_all(activation, x, nullptr, count); }
+void apply_activation(Activation activation, float* x, int64_t count) { activate_all(activation, x, x, false, count); }
 
-void gated_activation(Activation activation, float* gate, const float* up, int64_t count) {
-  activate_all(activation, gate, up, count);
+void gated_activation(Activation activation, const float* gate, float* up, int64_t count) {
+  activate_all(activation, gate, up, true, count);
 }
 
 RotaryEmbedding::RotaryEmbedding(const ModelConfig& config)

@@ -22,8 +22,8 @@ void apply_norm(NormKind kind, const NormWeights& norm, double eps, const float*
 
 // act(x) in place: SiLU x·σ(x); GELU 0.5x(1+erf(x/√2)); GELU-tanh 0.5x(1+tanh(√(2/π)(x+0.044715x³))).
 void apply_activation(Activation activation, float* x, int64_t count);
-// gate ← act(gate) ⊙ up (SwiGLU when act = SiLU).
-void gated_activation(Activation activation, float* gate, const float* up, int64_t count);
+// up ← act(gate) ⊙ up (SwiGLU when act = SiLU); gate is only read.
+void gated_activation(Activation activation, const float* gate, float* up, int64_t count);
 
 // Rotary position embedding, rotate_half convention of Llama/NeoX: within the first rotary_dim
 // dims of each head, pairs (i, i + rotary_dim/2) rotate by angle pos·θ_i, θ_i = base^(-2i/rotary_dim),

@@ -27,28 +27,37 @@ void widen_rows(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float
     w.rows_to_f32(r, std::min(row_end, r + 16), dst + (r - row_begin) * in);
 }
 
-void linear_forward(const WeightMatrix& w, const float* bias, const float* x, int64_t n_tokens, float* y) {
+void linear_forward(const WeightMatrix& w, const float* bias, const float* x, int64_t n_tokens, float* y,
+                    Accumulate accumulate) {
   const int64_t out = w.out_features(), in = w.in_features();
   if (n_tokens == 0 || out == 0) return;
-  if (const float* dense = w.f32_data()) {
-    blas::sgemm(blas::Trans::No, blas::Trans::Yes, static_cast<int>(n_tokens), static_cast<int>(out),
-                static_cast<int>(in), 1.0f, x, static_cast<int>(in), dense, static_cast<int>(in), 0.0f, y,
-                static_cast<int>(out));
-  } else {
-    const int64_t rows = tile_rows(out, in);
-    std::vector<float> tile(static_cast<size_t>(rows * in));
-    for (int64_t r0 = 0; r0 < out; r0 += rows) {
-      const int64_t r1 = std::min(out, r0 + rows);
-      widen_rows(w, r0, r1, tile.data());
-      blas::sgemm(blas::Trans::No, blas::Trans::Yes, static_cast<int>(n_tokens), static_cast<int>(r1 - r0),
-                  static_cast<int>(in), 1.0f, x, static_cast<int>(in), tile.data(), static_cast<int>(in), 0.0f,
-                  y + r0, static_cast<int>(out));
+  // The bias goes into y before the product (y = bias, or y += bias), which then adds with
+  // beta = 1: one pass over y either way, and OpenBLAS skips its own beta = 0 pass over C.
+  if (bias != nullptr) {
+    const bool add = accumulate == Accumulate::Yes;
+#pragma omp parallel for schedule(static) if (worth_parallel(n_tokens * out))
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      float* row = y + t * out;
+      if (add)
+        for (int64_t o = 0; o < out; ++o) row[o] += bias[o];
+      else
+        std::copy_n(bias, out, row);
     }
   }
-  if (bias != nullptr) {
-#pragma omp parallel for schedule(static) if (worth_parallel(n_tokens * out))
-    for (int64_t t = 0; t < n_tokens; ++t)
-      for (int64_t o = 0; o < out; ++o) y[t * out + o] += bias[o];
+  const float beta = bias != nullptr || accumulate == Accumulate::Yes ? 1.0f : 0.0f;
+  const auto i = [](int64_t value) { return static_cast<int>(value); };
+  if (const float* dense = w.f32_data()) {
+    blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(out), i(in), 1.0f, x, i(in), dense, i(in), beta, y,
+                i(out));
+    return;
+  }
+  const int64_t rows = tile_rows(out, in);
+  std::vector<float> tile(static_cast<size_t>(rows * in));
+  for (int64_t r0 = 0; r0 < out; r0 += rows) {
+    const int64_t r1 = std::min(out, r0 + rows);
+    widen_rows(w, r0, r1, tile.data());
+    blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(), i(in),
+                beta, y + r0, i(out));
   }
 }
 

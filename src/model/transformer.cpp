@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 
 #include "core/error.h"
 #include "model/attention.h"
@@ -134,9 +135,9 @@ std::vector<std::vector<std::string>> Transformer::linear_groups() const {
 }
 
 void Transformer::run_linear(int64_t layer, const Linear& linear, const float* x, int64_t rows, float* y,
-                             LinearObserver* observer) const {
+                             LinearObserver* observer, Accumulate accumulate) const {
   if (observer) observer->observe(layer, linear.name, x, rows, linear.weight->in_features());
-  linear_forward(*linear.weight, linear.bias.empty() ? nullptr : linear.bias.data(), x, rows, y);
+  linear_forward(*linear.weight, linear.bias.empty() ? nullptr : linear.bias.data(), x, rows, y, accumulate);
 }
 
 // Stage 0: x1 = attention(q, k, v) with q, k, v = x0·Wᵀ (GPT-NeoX: one fused matmul).
@@ -145,30 +146,32 @@ void Transformer::attention_stage(int64_t layer, BlockState& state, const Sequen
   const ModelConfig& c = config();
   const float* x = state.input.data();
   const int64_t n = total_tokens(batch), q_dim = c.q_dim(), kv_dim = c.kv_dim(), hd = c.head_dim;
-  std::vector<float> q(static_cast<size_t>(n * q_dim)), k(static_cast<size_t>(n * kv_dim)),
-      v(static_cast<size_t>(n * kv_dim));
+  // Written in full by the products below before any read: no zero fill.
+  const auto q = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(n * q_dim));
+  const auto k = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(n * kv_dim));
+  const auto v = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(n * kv_dim));
   if (c.arch->qkv_layout == QkvLayout::Separate) {
-    run_linear(layer, find_linear(layer, LinearRole::Q), x, n, q.data(), observer);
-    run_linear(layer, find_linear(layer, LinearRole::K), x, n, k.data(), observer);
-    run_linear(layer, find_linear(layer, LinearRole::V), x, n, v.data(), observer);
+    run_linear(layer, find_linear(layer, LinearRole::Q), x, n, q.get(), observer);
+    run_linear(layer, find_linear(layer, LinearRole::K), x, n, k.get(), observer);
+    run_linear(layer, find_linear(layer, LinearRole::V), x, n, v.get(), observer);
   } else {
     // GPT-NeoX: fused rows viewed as [n_heads, 3, head_dim] (q, k, v of a head adjacent).
-    std::vector<float> qkv(static_cast<size_t>(n * (q_dim + 2 * kv_dim)));
-    run_linear(layer, find_linear(layer, LinearRole::QKV), x, n, qkv.data(), observer);
     const int64_t width = q_dim + 2 * kv_dim;
+    const auto qkv = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(n * width));
+    run_linear(layer, find_linear(layer, LinearRole::QKV), x, n, qkv.get(), observer);
 #pragma omp parallel for schedule(static) if (worth_parallel(n * width))
     for (int64_t t = 0; t < n; ++t)
       for (int64_t h = 0; h < c.n_heads; ++h) {
-        const float* src = qkv.data() + t * width + h * 3 * hd;
-        std::memcpy(q.data() + t * q_dim + h * hd, src, static_cast<size_t>(hd) * sizeof(float));
-        std::memcpy(k.data() + t * kv_dim + h * hd, src + hd, static_cast<size_t>(hd) * sizeof(float));
-        std::memcpy(v.data() + t * kv_dim + h * hd, src + 2 * hd, static_cast<size_t>(hd) * sizeof(float));
+        const float* src = qkv.get() + t * width + h * 3 * hd;
+        std::memcpy(q.get() + t * q_dim + h * hd, src, static_cast<size_t>(hd) * sizeof(float));
+        std::memcpy(k.get() + t * kv_dim + h * hd, src + hd, static_cast<size_t>(hd) * sizeof(float));
+        std::memcpy(v.get() + t * kv_dim + h * hd, src + 2 * hd, static_cast<size_t>(hd) * sizeof(float));
       }
   }
   const Layer& weights = layers_[static_cast<size_t>(layer)];
   if (!weights.q_norm.weight.empty()) {  // Qwen3: RMSNorm over each head's vector, before rotary
-    apply_norm(NormKind::RMSNorm, weights.q_norm, c.norm_eps, q.data(), n * c.n_heads, hd, q.data());
-    apply_norm(NormKind::RMSNorm, weights.k_norm, c.norm_eps, k.data(), n * c.n_kv_heads, hd, k.data());
+    apply_norm(NormKind::RMSNorm, weights.q_norm, c.norm_eps, q.get(), n * c.n_heads, hd, q.get());
+    apply_norm(NormKind::RMSNorm, weights.k_norm, c.norm_eps, k.get(), n * c.n_kv_heads, hd, k.get());
   }
   std::vector<int64_t> positions(static_cast<size_t>(n));
   int64_t row = 0;
@@ -176,10 +179,10 @@ void Transformer::attention_stage(int64_t layer, BlockState& state, const Sequen
     const int64_t past = span.cache ? span.cache->length() : 0;
     for (int64_t t = 0; t < span.n_tokens; ++t) positions[static_cast<size_t>(row++)] = past + t;
   }
-  rotary_->apply(q.data(), q_dim, c.n_heads, positions);
-  rotary_->apply(k.data(), kv_dim, c.n_kv_heads, positions);
-  state.input.assign(static_cast<size_t>(n * q_dim), 0.0f);
-  causal_attention(c, layer, batch, q.data(), k.data(), v.data(), state.input.data());
+  rotary_->apply(q.get(), q_dim, c.n_heads, positions);
+  rotary_->apply(k.get(), kv_dim, c.n_kv_heads, positions);
+  state.input.resize(static_cast<size_t>(n * q_dim));  // every entry written by the attention
+  causal_attention(c, layer, batch, q.get(), k.get(), v.get(), state.input.data());
 }
 
 // Stage 2: x3 = act(x2·Wgateᵀ) ⊙ x2·Wupᵀ, or act(x2·Wupᵀ) for a plain MLP.
@@ -188,10 +191,9 @@ void Transformer::mlp_in_stage(int64_t layer, BlockState& state, int64_t rows, L
   std::vector<float> up(static_cast<size_t>(rows * c.d_ff));
   run_linear(layer, find_linear(layer, LinearRole::Up), state.input.data(), rows, up.data(), observer);
   if (c.arch->mlp == MlpKind::GatedSiLU) {
-    std::vector<float> gate(static_cast<size_t>(rows * c.d_ff));
-    run_linear(layer, find_linear(layer, LinearRole::Gate), state.input.data(), rows, gate.data(), observer);
-    gated_activation(c.activation, gate.data(), up.data(), rows * c.d_ff);
-    up.swap(gate);
+    const auto gate = std::make_unique_for_overwrite<float[]>(static_cast<size_t>(rows * c.d_ff));
+    run_linear(layer, find_linear(layer, LinearRole::Gate), state.input.data(), rows, gate.get(), observer);
+    gated_activation(c.activation, gate.get(), up.data(), rows * c.d_ff);
   } else {
     apply_activation(c.activation, up.data(), rows * c.d_ff);
   }
@@ -223,35 +225,29 @@ void Transformer::run_stage(int64_t layer, BlockState& state, const SequenceBatc
       attention_stage(layer, state, batch, observer);
       break;
     case 1: {
-      std::vector<float> attn_out(hidden.size());
-      run_linear(layer, find_linear(layer, LinearRole::O), state.input.data(), n, attn_out.data(), observer);
+      const NormWeights& mlp_norm = layers_[static_cast<size_t>(layer)].mlp_norm;
+      const Linear& o = find_linear(layer, LinearRole::O);
       if (parallel) {
-        state.attn_out.swap(attn_out);  // x + attn(ln1(x)) + mlp(ln2(x)): added with the MLP's output
+        // h + attn(ln1(h)) + mlp(ln2(h)): ln2 reads the block's input, so x2 first, then h += a.
+        std::vector<float> x2(hidden.size());
+        apply_norm(c.arch->norm, mlp_norm, c.norm_eps, hidden.data(), n, d, x2.data());
+        run_linear(layer, o, state.input.data(), n, hidden.data(), observer, Accumulate::Yes);
+        state.input.swap(x2);
       } else {
-#pragma omp parallel for schedule(static) if (worth_parallel(n * d))
-        for (int64_t i = 0; i < n * d; ++i) hidden[i] += attn_out[i];
+        run_linear(layer, o, state.input.data(), n, hidden.data(), observer, Accumulate::Yes);  // h += a
+        state.input.resize(hidden.size());
+        apply_norm(c.arch->norm, mlp_norm, c.norm_eps, hidden.data(), n, d, state.input.data());
       }
-      state.input.resize(hidden.size());
-      apply_norm(c.arch->norm, layers_[static_cast<size_t>(layer)].mlp_norm, c.norm_eps, hidden.data(), n, d,
-                 state.input.data());
       break;
     }
     case 2:
       mlp_in_stage(layer, state, n, observer);
       break;
-    default: {
-      std::vector<float> mlp_out(hidden.size());
-      run_linear(layer, find_linear(layer, LinearRole::Down), state.input.data(), n, mlp_out.data(), observer);
-      if (parallel) {
-#pragma omp parallel for schedule(static) if (worth_parallel(n * d))
-        for (int64_t i = 0; i < n * d; ++i) hidden[i] += state.attn_out[i] + mlp_out[i];
-      } else {
-#pragma omp parallel for schedule(static) if (worth_parallel(n * d))
-        for (int64_t i = 0; i < n * d; ++i) hidden[i] += mlp_out[i];
-      }
+    default:
+      // h += m (the parallel residual's a is in h since stage 1).
+      run_linear(layer, find_linear(layer, LinearRole::Down), state.input.data(), n, hidden.data(), observer,
+                 Accumulate::Yes);
       state.input = {};
-      state.attn_out = {};
-    }
   }
   ++state.next_stage;
 }

@@ -26,6 +26,7 @@
 
 #include "io/checkpoint.h"
 #include "model/layer_ops.h"
+#include "model/linear.h"
 #include "model/sequence_batch.h"
 #include "model/weight_factory.h"
 #include "model/weight_matrix.h"
@@ -74,15 +75,14 @@ class Transformer {
   // linear_groups()[g] multiplies) and leaves the next stage's input there (n = tokens):
   //   begin:   x0 = norm1(h)                                                      [n, d_model]
   //   stage 0: q, k, v = x0·Wqᵀ, x0·Wkᵀ, x0·Wvᵀ (q/k norms, rotary); x1 = attention(q, k, v)  [n, q_dim]
-  //   stage 1: a = x1·Woᵀ; sequential: h += a, x2 = norm2(h); parallel: x2 = norm2(h), a kept  [n, d_model]
+  //   stage 1: a = x1·Woᵀ; sequential: h += a, x2 = norm2(h); parallel: x2 = norm2(h), h += a  [n, d_model]
   //   stage 2: x3 = act(x2·Wgateᵀ) ⊙ x2·Wupᵀ  (plain MLP: act(x2·Wupᵀ))            [n, d_ff]
-  //   stage 3: m = x3·Wdownᵀ; sequential: h += m; parallel: h += a + m     (state.input empty)
+  //   stage 3: m = x3·Wdownᵀ; h += m                                          (state.input empty)
   // After stage 3, state.hidden is the block's output: the stages are forward_block, in pieces.
   static constexpr int kBlockStages = 4;
   struct BlockState {
     std::vector<float> hidden;    // the residual stream h [n, d_model]
     std::vector<float> input;     // the next stage's input x_g [n, width]
-    std::vector<float> attn_out;  // a, held from stage 1 to stage 3 (parallel residual only)
     int next_stage = 0;           // kBlockStages: the block is done
   };
   // Takes the block's input `hidden` [total_tokens(batch), d_model].
@@ -115,7 +115,7 @@ class Transformer {
   const Linear& find_linear(int64_t layer, LinearRole role) const;
   Linear& find_linear(int64_t layer, std::string_view name);
   void run_linear(int64_t layer, const Linear& linear, const float* x, int64_t rows, float* y,
-                  LinearObserver* observer) const;
+                  LinearObserver* observer, Accumulate accumulate = Accumulate::No) const;
   void attention_stage(int64_t layer, BlockState& state, const SequenceBatch& batch, LinearObserver* observer) const;
   void mlp_in_stage(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const;
 
