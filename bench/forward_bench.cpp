@@ -175,8 +175,8 @@ BENCHMARK_CAPTURE(BM_ForwardPrefill, tinystories_fp32, std::string("tinystories-
 // Five repetitions, median reported: single runs vary by up to 10 % on
 // the shared 2-core VM (the host's load drifts over minutes; the peak is measured beside each).
 BENCHMARK_CAPTURE(BM_ForwardPrefill, pythia160m_shapes_fp32, std::string("pythia-160m"))
-    ->Arg(4)->Iterations(2)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(4)->Iterations(2)->Repetitions(5)->DisplayAggregatesOnly(true)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ForwardPrefill, qwen3_0_6b_shapes_fp32, std::string("qwen3-0.6b"))
-    ->Arg(4)->Iterations(1)->Repetitions(5)->ReportAggregatesOnly(true)->Unit(benchmark::kMillisecond)->UseRealTime();
+    ->Arg(4)->Iterations(1)->Repetitions(5)->DisplayAggregatesOnly(true)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -12,8 +12,16 @@ echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ./build/bench/qs_bench --benchmark_filter='Sgemm|ModelShape' --benchmark_counters_tabular=true
 # Each prefill in a process of its own, so that its peak RSS is that model's alone (not the heap
 # an earlier benchmark left behind).
+# Every repetition's fraction of the peak (each against the peak measured beside it) from the
+# JSON output, after the aggregates the console shows.
 for model in tinystories_bf16 tinystories_fp32 pythia160m qwen3_0_6b; do
-  ./build/bench/qs_bench --benchmark_filter="ForwardPrefill/$model" --benchmark_counters_tabular=true | grep -E 'Forward|Benchmark'
+  json="${TMPDIR:-/tmp}/qs_bench_prefill_$model.json"
+  ./build/bench/qs_bench --benchmark_filter="ForwardPrefill/$model" --benchmark_counters_tabular=true \
+    --benchmark_out="$json" --benchmark_out_format=json | grep -E 'Forward|Benchmark'
+  python3 -c 'import json, sys
+runs = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("run_type") == "iteration"]
+print("== %s, each repetition: of_sgemm_peak %s, tok/s %s" % (sys.argv[2],
+      " ".join("%.3f" % b["of_sgemm_peak"] for b in runs), " ".join("%.1f" % b["tok/s"] for b in runs)))' "$json" "$model"
 done
 # PyTorch twice: as Debian installs it (BLAS through the alternatives, the pthread OpenBLAS) and
 # with the OpenMP OpenBLAS quantscale links, which avoids the same two-thread-pool contention.
