@@ -61,7 +61,8 @@ void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBa
     // and query block, whose GEMMs (128 x 512 x 128) are too small to split well.
     const int64_t multiply_adds = config.n_heads * n * (past + n) * hd;
     const bool parallel_heads = config.n_heads > 1 && multiply_adds >= (int64_t{1} << 22);
-    const SmallGemmScope one_thread_when_serial(parallel_heads ? int64_t{1} << 40 : 0);
+    // Serial heads are a small product: keep BLAS from forking inside them.
+    const OneBlasThreadScope one_thread_when_serial(!parallel_heads);
 #pragma omp parallel if (parallel_heads)
     {
       std::vector<float> scores(static_cast<size_t>(std::min(kQueryBlock, n) * (past + n)));

@@ -12,20 +12,19 @@ namespace qs {
 constexpr int64_t kMinParallelWork = int64_t{1} << 16;
 constexpr bool worth_parallel(int64_t work) { return work >= kMinParallelWork; }
 
-
-// BLAS on one thread for the scope of a small GEMM (below ~4M multiply-adds a thread hand-off
-// costs more than it saves; with the per-head attention GEMMs of a small model it was the
-// bulk of the run time on a busy 2-core machine). Restores the previous thread count.
-class SmallGemmScope {
+// BLAS on one thread for this scope when `active` (below ~4M multiply-adds a thread hand-off
+// costs more than it saves; with the per-head attention GEMMs of a small model it was the bulk
+// of the run time on a busy 2-core machine). Restores the previous thread count.
+class OneBlasThreadScope {
  public:
-  explicit SmallGemmScope(int64_t multiply_adds) : previous_(multiply_adds < (int64_t{1} << 22) ? blas::threads() : 0) {
+  explicit OneBlasThreadScope(bool active) : previous_(active ? blas::threads() : 0) {
     if (previous_ > 1) blas::set_threads(1);
   }
-  ~SmallGemmScope() {
+  ~OneBlasThreadScope() {
     if (previous_ > 1) blas::set_threads(previous_);
   }
-  SmallGemmScope(const SmallGemmScope&) = delete;
-  SmallGemmScope& operator=(const SmallGemmScope&) = delete;
+  OneBlasThreadScope(const OneBlasThreadScope&) = delete;
+  OneBlasThreadScope& operator=(const OneBlasThreadScope&) = delete;
 
  private:
   int previous_;

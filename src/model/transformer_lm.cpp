@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "model/layer_ops.h"
+#include "model/token_scorer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qs {
@@ -51,10 +52,8 @@ std::vector<float> logits_of_rows(const Transformer& model, const std::vector<fl
 }  // namespace
 
 std::vector<LoglikelihoodResult> TransformerLM::loglikelihood(const std::vector<LoglikelihoodRequest>& requests) {
-  const int64_t vocab = model_->config().vocab_size;
+  const int64_t vocab = model_->config().vocab_size, d = model_->config().d_model;
   const int64_t max_ctx = options_.max_context;
-  // Continuation passes also keep their logits ([tokens, vocab] fp32) under ~256 MB.
-  const int64_t pass_tokens = std::min(options_.max_batch_tokens, std::max<int64_t>(64, (int64_t{64} << 20) / vocab));
   std::vector<LoglikelihoodResult> results(requests.size());
 
   // Truncate as lm-eval does ((ctx + cont)[-(max_ctx + 1):]) and group by context.
@@ -67,6 +66,8 @@ std::vector<LoglikelihoodResult> TransformerLM::loglikelihood(const std::vector<
     require(!request.context_tokens.empty(), where, "empty context (pass at least BOS/EOT, as lm-eval does)");
     const auto cont = static_cast<int64_t>(request.continuation_tokens.size());
     require(cont <= max_ctx, where, "continuation of " + std::to_string(cont) + " tokens exceeds the context window");
+    for (int32_t id : request.continuation_tokens)
+      require(id >= 0 && id < vocab, where, "continuation token id " + std::to_string(id) + " outside the vocabulary");
     const int64_t keep = std::min<int64_t>(static_cast<int64_t>(request.context_tokens.size()), max_ctx + 1 - cont);
     std::vector<int32_t> context(request.context_tokens.end() - keep, request.context_tokens.end());
     auto [it, inserted] = group_of.emplace(context, groups.size());
@@ -87,7 +88,8 @@ std::vector<LoglikelihoodResult> TransformerLM::loglikelihood(const std::vector<
       budget += static_cast<int64_t>(groups[order[last]].context.size());
       ++last;
     }
-    // 1. Contexts, each into its own cache; keep the logits of each context's last token.
+    // 1. Contexts, each into its own cache; keep each context's last hidden row (it predicts
+    //    the first token of every continuation of that context).
     std::vector<KVCache> caches;
     caches.reserve(last - first);
     SequenceBatch batch;
@@ -98,14 +100,18 @@ std::vector<LoglikelihoodResult> TransformerLM::loglikelihood(const std::vector<
       batch.push_back({static_cast<int64_t>(context.size()), &caches.back(), true});
       tokens.insert(tokens.end(), context.begin(), context.end());
     }
-    std::vector<float> hidden = model_->forward(tokens, batch);
-    std::vector<int64_t> last_rows;
-    int64_t row = 0;
-    for (const auto& span : batch) last_rows.push_back(row += span.n_tokens);
-    for (auto& r : last_rows) r -= 1;
-    const std::vector<float> context_logits = logits_of_rows(*model_, hidden, last_rows);
+    std::vector<float> context_last(batch.size() * static_cast<size_t>(d));
+    {
+      const std::vector<float> hidden = model_->forward(tokens, batch);
+      int64_t row = 0;
+      for (size_t s = 0; s < batch.size(); ++s) {
+        row += batch[s].n_tokens;
+        std::copy_n(hidden.begin() + (row - 1) * d, d, context_last.begin() + static_cast<int64_t>(s) * d);
+      }
+    }
     // 2. Continuations (all but their last token) against their context's cache, read-only,
-    //    packed into passes of at most max_batch_tokens.
+    //    packed into passes of at most max_batch_tokens; every continuation token is scored by
+    //    the vocabulary-tiled scorer (model/token_scorer.h: no [rows, vocab] logits held).
     struct Pending {
       size_t request;
       size_t cache;
@@ -121,32 +127,40 @@ std::vector<LoglikelihoodResult> TransformerLM::loglikelihood(const std::vector<
       while (p1 < pending.size()) {
         const auto& cont = requests[pending[p1].request].continuation_tokens;
         const auto n = static_cast<int64_t>(cont.size()) - 1;
-        if (p1 > p0 && n_tokens + n > pass_tokens) break;
+        if (p1 > p0 && n_tokens + n > options_.max_batch_tokens) break;
         cont_batch.push_back({n, &caches[pending[p1].cache], false});
         cont_tokens.insert(cont_tokens.end(), cont.begin(), cont.end() - 1);
         n_tokens += n;
         ++p1;
       }
-      std::vector<float> cont_hidden = n_tokens > 0 ? model_->forward(cont_tokens, cont_batch) : std::vector<float>{};
-      std::vector<int64_t> all_rows(static_cast<size_t>(n_tokens));
-      for (int64_t r = 0; r < n_tokens; ++r) all_rows[static_cast<size_t>(r)] = r;
-      const std::vector<float> cont_logits = logits_of_rows(*model_, cont_hidden, all_rows);
+      const std::vector<float> cont_hidden =
+          n_tokens > 0 ? model_->forward(cont_tokens, cont_batch) : std::vector<float>{};
+      // Rows in request order: token j of a continuation is predicted by its context's last
+      // row (j = 0) or by continuation row j - 1; one scorer call, one pass over lm_head.
+      const auto n_rows = static_cast<size_t>(n_tokens) + (p1 - p0);
+      std::vector<float> rows(n_rows * static_cast<size_t>(d));
+      std::vector<int32_t> targets;
+      targets.reserve(n_rows);
       int64_t offset = 0;
       for (size_t p = p0; p < p1; ++p) {
         const auto& cont = requests[pending[p].request].continuation_tokens;
+        auto out = rows.begin() + static_cast<int64_t>(targets.size()) * d;
+        out = std::copy_n(context_last.begin() + static_cast<int64_t>(pending[p].cache) * d, d, out);
+        std::copy_n(cont_hidden.begin() + offset * d, (static_cast<int64_t>(cont.size()) - 1) * d, out);
+        targets.insert(targets.end(), cont.begin(), cont.end());
+        offset += static_cast<int64_t>(cont.size()) - 1;
+      }
+      const std::vector<TokenScore> scores =
+          score_next_tokens(*model_, rows.data(), static_cast<int64_t>(n_rows), targets.data());
+      size_t next_score = 0;
+      for (size_t p = p0; p < p1; ++p) {
         LoglikelihoodResult result{0.0, true};
-        for (size_t j = 0; j < cont.size(); ++j) {
-          // Token j is predicted by the context's last position (j = 0) or continuation row j-1.
-          const float* logits = j == 0 ? context_logits.data() + pending[p].cache * static_cast<size_t>(vocab)
-                                       : cont_logits.data() + (offset + static_cast<int64_t>(j) - 1) * vocab;
-          require(cont[j] >= 0 && cont[j] < vocab, "loglikelihood request " + std::to_string(pending[p].request),
-                  "continuation token id " + std::to_string(cont[j]) + " outside the vocabulary");
-          TokenScore score = score_token(logits, vocab, cont[j]);
+        for (size_t j = 0; j < requests[pending[p].request].continuation_tokens.size(); ++j) {
+          const TokenScore& score = scores[next_score++];
           result.logprob += score.logprob;
           result.is_greedy = result.is_greedy && score.is_argmax;
         }
         results[pending[p].request] = result;
-        offset += static_cast<int64_t>(cont.size()) - 1;
       }
       p0 = p1;
     }
