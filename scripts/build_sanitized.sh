@@ -7,7 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f build-san/build.ninja ]; then
+  # Line tables only: sanitizer and fuzzer reports still give file:line for every frame, and the
+  # build (11.5 min of CI's 34 with full -g) compiles and links less debug information.
   CC=clang CXX=clang++ cmake -S . -B build-san -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQS_FUZZ=ON \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
     -DQS_BENCH=OFF -DQS_NATIVE=OFF -DQS_WERROR=OFF >/dev/null
 fi
 if [ "$#" -gt 0 ]; then
