@@ -24,6 +24,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <string>
 #include <thread>
 
 #include "sweep/sweep_fixtures.h"
@@ -45,11 +46,11 @@ const int kKillsPerPhase = kSanitizerBuild ? 2 : 4;
 // after 19 of the 24 kills, and 13 points after 22 once eval and perplexity got faster
 // (session 3). The sanitizer build's 12 kills keep the 13-point grid (group sizes 32 and -1):
 // 253 s under ASan against 402 s for 19 points.
-const char* const kGrid = kSanitizerBuild
-                              ? "methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = [32, -1]\ncalib_samples = [2, 4]\n"
-                              : "methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = [32, 64, -1]\ncalib_samples = [2, 4]\n";
-// fp + GPTQ (bits × groups × calib) + RTN (bits × groups)
-const int kGridPoints = kSanitizerBuild ? 1 + 8 + 4 : 1 + 12 + 6;
+const int kGroupSizes = kSanitizerBuild ? 2 : 3;
+const std::string kGrid = std::string("methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = ") +
+                          (kSanitizerBuild ? "[32, -1]" : "[32, 64, -1]") + "\ncalib_samples = [2, 4]\n";
+// fp + GPTQ (2 bits × groups × 2 calib sizes) + RTN (2 bits × groups)
+const int kGridPoints = 1 + 2 * kGroupSizes * 2 + 2 * kGroupSizes;
 // Multiple choice, single loglikelihood; no [sweep] section: the real pipeline runner.
 const char* const kRealEvaluation =
     "[evaluation]\ntasks = [\"arc_easy\", \"lambada_openai\", \"piqa\"]\nlimit = 4\n\n"
