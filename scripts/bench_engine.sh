@@ -14,14 +14,22 @@ echo "== load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # an earlier benchmark left behind).
 # Every repetition's fraction of the peak (each against the peak measured beside it) from the
 # JSON output, after the aggregates the console shows.
-for model in tinystories_bf16 tinystories_fp32 pythia160m qwen3_0_6b; do
-  json="${TMPDIR:-/tmp}/qs_bench_prefill_$model.json"
-  ./build/bench/qs_bench --benchmark_filter="ForwardPrefill/$model" --benchmark_counters_tabular=true \
+# With QS_BENCH_NATIVE=DIR (a build configured with -DQS_NATIVE=ON, e.g.
+# `bash scripts/build.sh build-native -DQS_NATIVE=ON`), each prefill runs again with that build's
+# bench right after the portable one, for the portable-vs-native comparison (docs/engine.md).
+prefill() {  # build-dir model label
+  local json="${TMPDIR:-/tmp}/qs_bench_prefill_$2_$3.json"
+  "./$1/bench/qs_bench" --benchmark_filter="ForwardPrefill/$2" --benchmark_counters_tabular=true \
     --benchmark_out="$json" --benchmark_out_format=json | grep -E 'Forward|Benchmark'
   python3 -c 'import json, sys
 runs = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("run_type") == "iteration"]
-print("== %s, each repetition: of_sgemm_peak %s, tok/s %s" % (sys.argv[2],
-      " ".join("%.3f" % b["of_sgemm_peak"] for b in runs), " ".join("%.1f" % b["tok/s"] for b in runs)))' "$json" "$model"
+print("== %s (%s), each repetition: of_sgemm_peak %s, tok/s %s" % (sys.argv[2], sys.argv[3],
+      " ".join("%.3f" % b["of_sgemm_peak"] for b in runs), " ".join("%.1f" % b["tok/s"] for b in runs)))' "$json" "$2" "$3"
+}
+echo "== kernels: $(./build/quantscale --version)"
+for model in tinystories_bf16 tinystories_fp32 pythia160m qwen3_0_6b; do
+  prefill build "$model" portable
+  if [ -n "${QS_BENCH_NATIVE:-}" ]; then prefill "$QS_BENCH_NATIVE" "$model" native; fi
 done
 # PyTorch twice: as Debian installs it (BLAS through the alternatives, the pthread OpenBLAS) and
 # with the OpenMP OpenBLAS quantscale links, which avoids the same two-thread-pool contention.

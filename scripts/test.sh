@@ -12,6 +12,10 @@ bash scripts/build.sh build
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 (cd build && ctest --output-on-failure -j "$(nproc)" --timeout 1800)
 
+# The numerical tests again on every other kernel target this CPU runs (core/cpu_dispatch.h:
+# QS_CPU caps the run-time dispatch), so an AVX-512 machine checks the AVX2 and portable paths.
+bash scripts/test_cpu_targets.sh build
+
 # The second build: the same tests under ASan + UBSan (build-san, shared with the fuzzers below).
 bash scripts/test_sanitizers.sh
 

@@ -2,11 +2,14 @@
 // non-embedding, dtypes, bits per weight of GPTQ linears, file size, memory estimate).
 // MODEL: a model folder, or a bare config.json (then only the config-derived lines).
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/command_registry.h"
+#include "core/blas.h"
+#include "core/cpu_dispatch.h"
 #include "core/error.h"
 #include "io/checkpoint.h"
 #include "io/model_config.h"
@@ -144,6 +147,28 @@ int run_info(const std::string& model, bool as_json, int64_t ctx) {
   return 0;
 }
 
+// `info --cpu`: what runs the kernels here (core/cpu_dispatch.h) and what BLAS chose.
+void print_cpu(bool as_json) {
+  const std::vector<std::string> supported = supported_cpu_targets();
+  const char* cap = std::getenv("QS_CPU");
+  if (as_json) {
+    std::printf("%s\n", nlohmann::json{{"kernels", cpu_target()},
+                                       {"highway_target", cpu_target_detail()},
+                                       {"qs_cpu", cap ? cap : ""},
+                                       {"supported", supported},
+                                       {"blas", blas::describe()}}
+                             .dump()
+                             .c_str());
+    return;
+  }
+  std::string list;
+  for (const std::string& name : supported) list += (list.empty() ? "" : " ") + name;
+  std::printf("kernels          %s (Highway %s; QS_CPU=%s)\n", cpu_target().c_str(), cpu_target_detail().c_str(),
+              cap ? cap : "unset");
+  std::printf("supported        %s\n", list.c_str());
+  std::printf("blas             %s\n", blas::describe().c_str());
+}
+
 }  // namespace
 }  // namespace qs::cli
 
@@ -155,10 +180,16 @@ const CommandRegistration registration{
        auto model = std::make_shared<std::string>();
        auto as_json = std::make_shared<bool>(false);
        auto ctx = std::make_shared<int64_t>(2048);
-       sub.add_option("MODEL", *model, "model folder (config.json + safetensors) or a config.json")->required();
+       auto cpu = std::make_shared<bool>(false);
+       sub.add_option("MODEL", *model, "model folder (config.json + safetensors) or a config.json");
        sub.add_flag("--json", *as_json, "machine-readable output");
        sub.add_option("--ctx", *ctx, "context length for the memory estimate")->check(CLI::PositiveNumber);
-       return [=] { return run_info(*model, *as_json, *ctx); };
+       sub.add_flag("--cpu", *cpu, "the kernel target this CPU runs (QS_CPU caps it), those it supports, the BLAS core");
+       return [=] {
+         require(*cpu || !model->empty(), "info", "give a MODEL folder or config.json, or --cpu");
+         if (*cpu) print_cpu(*as_json);
+         return model->empty() ? 0 : run_info(*model, *as_json, *ctx);
+       };
      }}};
 }  // namespace
 }  // namespace qs::cli

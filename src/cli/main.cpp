@@ -6,6 +6,7 @@
 
 #include "cli/command_registry.h"
 #include "core/blas.h"
+#include "core/cpu_dispatch.h"
 #include "core/error.h"
 #include "core/version.h"
 
@@ -18,7 +19,17 @@ std::vector<Command>& command_registry() {
 
 int main(int argc, char** argv) {
   CLI::App app{"quantscale — task-stratified scaling laws for quantized LLMs"};
-  app.set_version_flag("--version", std::string(qs::quantscale_version()) + " (" + std::string(qs::git_revision()) + ")");
+  // The version line says which kernel target runs (core/cpu_dispatch.h); a bad QS_CPU is
+  // reported when the first kernel runs, as an error naming it.
+  app.set_version_flag("--version", [] {
+    std::string target;
+    try {
+      target = qs::cpu_target();
+    } catch (const qs::Error& e) {
+      target = e.what();
+    }
+    return std::string(qs::quantscale_version()) + " (" + std::string(qs::git_revision()) + "), kernels " + target;
+  });
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "worker threads (default: all cores)");
@@ -37,6 +48,7 @@ int main(int argc, char** argv) {
   }
   if (threads > 0) qs::blas::set_threads(threads);
   try {
+    qs::select_cpu_target();  // a bad QS_CPU is an error here, not inside a parallel kernel
     for (auto& [sub, action] : actions)
       if (sub->parsed()) return action();
   } catch (const qs::Error& e) {

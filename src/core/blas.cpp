@@ -37,4 +37,8 @@ void set_threads(int threads) { openblas_set_num_threads(threads); }
 
 int threads() { return openblas_get_num_threads(); }
 
+std::string describe() {
+  return std::string(openblas_get_config()) + " (core " + openblas_get_corename() + ")";
+}
+
 }  // namespace qs::blas

@@ -2,6 +2,7 @@
 // Thin row-major wrappers over OpenBLAS (CBLAS) and LAPACKE, so call sites read like the math.
 // Matrices are row-major with an explicit leading dimension (elements between rows).
 #include <cstddef>
+#include <string>
 
 namespace qs::blas {
 
@@ -30,5 +31,9 @@ int dtrtri_lower(int n, double* a, int lda);
 // Number of threads BLAS uses; set once at start-up from --threads.
 void set_threads(int threads);
 int threads();
+
+// The BLAS library's build and the kernel it chose for this CPU (OpenBLAS picks its own at run
+// time, independently of core/cpu_dispatch.h), e.g. "OpenBLAS 0.3.21 ... (core Haswell)".
+std::string describe();
 
 }  // namespace qs::blas

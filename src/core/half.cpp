@@ -1,7 +1,17 @@
-#include "core/half.h"
+// Per-target file for the array conversions (core/cpu_dispatch.h); the scalar conversions are
+// compiled once.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "core/half.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <cmath>
+#include <cstring>
 
+#include "core/cpu_dispatch.h"
+#include "core/half.h"
+#include "hwy/highway.h"
+
+#if HWY_ONCE
 namespace qs {
 
 float fp16_to_f32(uint16_t bits) {
@@ -46,12 +56,46 @@ uint16_t f32_to_fp16(float value) {
   return sign | static_cast<uint16_t>((rebiased + rounding) >> 13);
 }
 
-void bf16_to_f32(const uint16_t* src, float* dst, size_t count) {
+}  // namespace qs
+#endif  // HWY_ONCE
+
+// The array conversions widen every bf16/fp16 weight tile before sgemm: per target.
+HWY_BEFORE_NAMESPACE();
+namespace qs {
+namespace HWY_NAMESPACE {
+
+void Bf16ToF32(const uint16_t* src, float* dst, size_t count) {
   for (size_t i = 0; i < count; ++i) dst[i] = bf16_to_f32(src[i]);
 }
 
-void fp16_to_f32(const uint16_t* src, float* dst, size_t count) {
-  for (size_t i = 0; i < count; ++i) dst[i] = fp16_to_f32(src[i]);
+// fp16_to_f32 above as selects over all three cases, so the loop vectorizes; bit-identical to
+// it (subnormals: mantissa · 2^-24 is exact in fp32; Inf/NaN keep their payload).
+void Fp16ToF32(const uint16_t* src, float* dst, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t bits = src[i];
+    const uint32_t sign = (bits & 0x8000u) << 16, magnitude = bits & 0x7fffu, exponent = magnitude >> 10;
+    float subnormal = static_cast<float>(magnitude) * 0x1p-24f;
+    uint32_t subnormal_word;
+    std::memcpy(&subnormal_word, &subnormal, sizeof subnormal_word);
+    const uint32_t shifted = magnitude << 13;
+    const uint32_t word = exponent == 0 ? subnormal_word : (exponent == 31 ? shifted | 0x7f800000u : shifted + (112u << 23));
+    const uint32_t signed_word = word | sign;
+    std::memcpy(dst + i, &signed_word, sizeof(float));
+  }
 }
 
+}  // namespace HWY_NAMESPACE
 }  // namespace qs
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace qs {
+
+HWY_EXPORT(Bf16ToF32);
+HWY_EXPORT(Fp16ToF32);
+
+void bf16_to_f32(const uint16_t* src, float* dst, size_t count) { QS_DISPATCH(Bf16ToF32)(src, dst, count); }
+void fp16_to_f32(const uint16_t* src, float* dst, size_t count) { QS_DISPATCH(Fp16ToF32)(src, dst, count); }
+
+}  // namespace qs
+#endif  // HWY_ONCE

@@ -1,8 +1,9 @@
 #pragma once
 // Elementwise math over float arrays through glibc's vector math library (libmvec: the SIMD
 // variants GCC itself calls under -ffast-math), so hot loops such as the attention softmax and
-// the MLP activations do not pay one scalar libm call per element. Without AVX2 (or off x86-64)
-// these are the scalar std:: functions. libmvec's float functions are within 4 ulp (glibc's
+// the MLP activations do not pay one scalar libm call per element. The variant follows the
+// dispatched target (core/cpu_dispatch.h): 16 lanes on AVX-512, 8 on AVX2, 4 on the portable
+// SSE baseline; off x86-64 glibc these are the scalar std:: functions. libmvec's float functions are within 4 ulp (glibc's
 // documented bound; about 1 ulp measured), the scalar ones within 1 ulp.
 #include <cstdint>
 

@@ -1,4 +1,8 @@
-#include "model/attention.h"
+// Per-target file (core/cpu_dispatch.h): Highway compiles attention once per instruction set
+// (the causal softmax is its hot loop) and the dispatcher picks one at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "model/attention.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <algorithm>
 #include <cmath>
@@ -6,10 +10,15 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "core/cpu_dispatch.h"
 #include "core/vector_math.h"
+#include "hwy/highway.h"
+#include "model/attention.h"
 #include "model/parallel.h"
 
+HWY_BEFORE_NAMESPACE();
 namespace qs {
+namespace HWY_NAMESPACE {
 
 namespace {
 
@@ -42,8 +51,8 @@ void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_
 
 }  // namespace
 
-void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBatch& batch, const float* q,
-                      const float* k, const float* v, float* out) {
+void CausalAttention(const ModelConfig& config, int64_t layer, const SequenceBatch& batch, const float* q,
+                     const float* k, const float* v, float* out) {
   const int64_t hd = config.head_dim, q_dim = config.q_dim(), kv_dim = config.kv_dim();
   const int64_t group = config.n_heads / config.n_kv_heads;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
@@ -96,4 +105,19 @@ void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBa
   }
 }
 
+}  // namespace HWY_NAMESPACE
 }  // namespace qs
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace qs {
+
+HWY_EXPORT(CausalAttention);
+
+void causal_attention(const ModelConfig& config, int64_t layer, const SequenceBatch& batch, const float* q,
+                      const float* k, const float* v, float* out) {
+  QS_DISPATCH(CausalAttention)(config, layer, batch, q, k, v, out);
+}
+
+}  // namespace qs
+#endif  // HWY_ONCE

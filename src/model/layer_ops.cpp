@@ -1,15 +1,24 @@
-#include "model/layer_ops.h"
+// Per-target file (core/cpu_dispatch.h): the norm and activation kernels are compiled once per
+// instruction set by Highway and picked at run time; RoPE and the scoring helpers are not hot.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "model/layer_ops.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <algorithm>
 #include <cmath>
 #include <numbers>
 
+#include "core/cpu_dispatch.h"
 #include "core/vector_math.h"
+#include "hwy/highway.h"
+#include "model/layer_ops.h"
 #include "model/parallel.h"
 
+HWY_BEFORE_NAMESPACE();
 namespace qs {
+namespace HWY_NAMESPACE {
 
-void apply_norm(NormKind kind, const NormWeights& norm, double eps, const float* x, int64_t rows, int64_t width,
+void NormRows(NormKind kind, const NormWeights& norm, double eps, const float* x, int64_t rows, int64_t width,
                 float* y) {
   const float* w = norm.weight.data();
   const float* b = norm.bias.empty() ? nullptr : norm.bias.data();
@@ -89,10 +98,31 @@ void activate_all(Activation activation, const float* x, float* out, bool gated,
 }
 }  // namespace
 
-void apply_activation(Activation activation, float* x, int64_t count) { activate_all(activation, x, x, false, count); }
+void ActivateAll(Activation activation, const float* x, float* out, bool gated, int64_t count) {
+  activate_all(activation, x, out, gated, count);
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace qs
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace qs {
+
+HWY_EXPORT(NormRows);
+HWY_EXPORT(ActivateAll);
+
+void apply_norm(NormKind kind, const NormWeights& norm, double eps, const float* x, int64_t rows, int64_t width,
+                float* y) {
+  QS_DISPATCH(NormRows)(kind, norm, eps, x, rows, width, y);
+}
+
+void apply_activation(Activation activation, float* x, int64_t count) {
+  QS_DISPATCH(ActivateAll)(activation, x, x, false, count);
+}
 
 void gated_activation(Activation activation, const float* gate, float* up, int64_t count) {
-  activate_all(activation, gate, up, true, count);
+  QS_DISPATCH(ActivateAll)(activation, gate, up, true, count);
 }
 
 RotaryEmbedding::RotaryEmbedding(const ModelConfig& config)
@@ -162,3 +192,4 @@ TokenScore score_token(const float* logits, int64_t vocab, int32_t target) {
 }
 
 }  // namespace qs
+#endif  // HWY_ONCE

@@ -1,4 +1,8 @@
-#include "model/token_scorer.h"
+// Per-target file (core/cpu_dispatch.h): Highway compiles the scorer once per instruction set
+// (its tile max, exp and sums are the hot loops) and the dispatcher picks one at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "model/token_scorer.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <algorithm>
 #include <cmath>
@@ -6,12 +10,17 @@
 #include <string>
 
 #include "core/blas.h"
+#include "core/cpu_dispatch.h"
 #include "core/error.h"
 #include "core/vector_math.h"
 #include "model/linear.h"
 #include "model/parallel.h"
+#include "model/token_scorer.h"
+#include "hwy/highway.h"
 
+HWY_BEFORE_NAMESPACE();
 namespace qs {
+namespace HWY_NAMESPACE {
 
 namespace {
 // Rows per lm_head pass: sgemm is at full speed well below this, and a vocabulary tile of the
@@ -48,8 +57,8 @@ void fold_tile(const float* logits, int64_t width, int64_t v0, int32_t target, f
 }
 }  // namespace
 
-std::vector<TokenScore> score_next_tokens(const Transformer& model, const float* hidden, int64_t n,
-                                          const int32_t* targets) {
+std::vector<TokenScore> ScoreNextTokens(const Transformer& model, const float* hidden, int64_t n,
+                                        const int32_t* targets) {
   const WeightMatrix& head = model.lm_head();
   const int64_t vocab = head.out_features(), d = head.in_features();
   for (int64_t i = 0; i < n; ++i)
@@ -90,4 +99,19 @@ std::vector<TokenScore> score_next_tokens(const Transformer& model, const float*
   return scores;
 }
 
+}  // namespace HWY_NAMESPACE
 }  // namespace qs
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace qs {
+
+HWY_EXPORT(ScoreNextTokens);
+
+std::vector<TokenScore> score_next_tokens(const Transformer& model, const float* hidden, int64_t n,
+                                          const int32_t* targets) {
+  return QS_DISPATCH(ScoreNextTokens)(model, hidden, n, targets);
+}
+
+}  // namespace qs
+#endif  // HWY_ONCE

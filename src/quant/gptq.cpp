@@ -12,6 +12,7 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "model/parallel.h"
+#include "quant/gptq_kernels.h"
 
 namespace qs {
 namespace {
@@ -203,23 +204,14 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
         const double d = hinv[c * in + c];
         double* w = &block_w[i * out];
         double* err = &block_err[i * out];
-        const int64_t original = perm[c];
-        for (int64_t o = o_begin; o < o_end; ++o) {
-          int q = quantize_code(w[o], scale[o], zero[o], maxq);
-          double dequantized = scale[o] * (q - zero[o]);
-          result.codes[o * in + original] = static_cast<uint8_t>(q);
-          err[o] = (w[o] - dequantized) / d;
-          loss += (w[o] - dequantized) * (w[o] - dequantized) / (2 * d * d);
-        }
+        loss += quantize_column(w, scale.data(), zero.data(), maxq, d, o_begin, o_end, &result.codes[perm[c]], in, err);
         // W[:, c+1:i2] -= err * Hinv[c, c+1:i2], the rank-1 updates of the reference, applied
         // column by column only inside a sub-block of kSubBlock columns; the block's columns
         // after it get the sub-block's errors as one small GEMM (the same sums, cache-resident:
         // the rank-1 loop over a 128-column block streamed it from memory 128 times).
         const int64_t sub_end = std::min(count, (i / kSubBlock + 1) * kSubBlock);
         for (int64_t j = i + 1; j < sub_end; ++j) {
-          const double factor = hinv[c * in + i1 + j];
-          double* target = &block_w[j * out];
-          for (int64_t o = o_begin; o < o_end; ++o) target[o] -= err[o] * factor;
+          subtract_scaled(&block_w[j * out], err, hinv[c * in + i1 + j], o_begin, o_end);
         }
         if (i + 1 == sub_end && sub_end < count && o_end > o_begin) {
           const int64_t sub_begin = sub_end - kSubBlock;  // a full sub-block ends before `count`

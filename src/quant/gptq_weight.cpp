@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/half.h"
+#include "quant/gptq_dequantize.h"
 #include "quant/gptq_pack.h"
 
 namespace qs {
@@ -59,20 +60,9 @@ GptqWeight::GptqWeight(GptqTensors tensors, std::string name) : t_(std::move(ten
 }
 
 void GptqWeight::rows_to_f32(int64_t row_begin, int64_t row_end, float* dst) const {
-  const int64_t out = t_.out_features, in = t_.in_features;
-  const int bits = t_.bits;
-  uint32_t codes[32];
-  for (int64_t run = 0; run < in / 32; ++run) {
-    const int32_t* words = &t_.qweight[run * bits * out];
-    for (int64_t o = row_begin; o < row_end; ++o) {
-      unpack_run(words + o, out, bits, codes);
-      float* row = dst + (o - row_begin) * in + run * 32;
-      for (int k = 0; k < 32; ++k) {
-        const int64_t g = t_.g_idx[run * 32 + k];
-        row[k] = scale_f32_[g * out + o] * (static_cast<float>(codes[k]) - zero_f32_[g * out + o]);
-      }
-    }
-  }
+  dequantize_gptq_rows({t_.qweight.data(), t_.g_idx.data(), scale_f32_.data(), zero_f32_.data(), t_.out_features,
+                        t_.in_features, t_.bits},
+                       row_begin, row_end, dst);
 }
 
 int64_t GptqWeight::stored_bytes() const {

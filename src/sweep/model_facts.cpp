@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/architecture.h"
 
 namespace qs {
 namespace {
@@ -29,9 +30,20 @@ std::string safetensors_header(const std::string& path) {
   return header;
 }
 
-bool is_embedding(const std::string& tensor) {
-  return tensor.find("embed_tokens") != std::string::npos || tensor.find("wte") != std::string::npos ||
-         tensor.find("embed_in") != std::string::npos;
+// The input embedding and output projection by the architecture table's own tensor names
+// (io/architecture.h), so GPT-NeoX's untied `embed_out.weight` is an embedding parameter, not
+// a non-embedding one. A GPTQ folder keeps both unquantized under the same names.
+struct EmbeddingNames {
+  std::string embed;
+  std::string lm_head;
+};
+
+EmbeddingNames embedding_names(const std::string& architecture, const std::string& config_path) {
+  const ArchitectureSpec* spec = find_architecture(architecture);
+  if (spec == nullptr)
+    throw Error(config_path, "unsupported architecture '" + architecture + "' (supported: " +
+                                 supported_architecture_names() + ")");
+  return {std::string(spec->embed), std::string(spec->lm_head)};
 }
 
 }  // namespace
@@ -53,6 +65,7 @@ ModelFacts read_model_facts(const std::string& name, const std::string& folder) 
   else
     facts.architecture = config.value("model_type", "unknown");
   bool tied = config.value("tie_word_embeddings", false);
+  const EmbeddingNames names = embedding_names(facts.architecture, config_path);
 
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(folder))
@@ -76,8 +89,8 @@ ModelFacts read_model_facts(const std::string& name, const std::string& folder) 
       int64_t numel = 1;
       for (const auto& dim : info.at("shape")) numel *= dim.get<int64_t>();
       facts.n_params += numel;
-      if (is_embedding(tensor)) embedding += numel;
-      if (tensor.find("lm_head") != std::string::npos) lm_head += numel;
+      if (tensor == names.embed) embedding += numel;
+      if (tensor == names.lm_head) lm_head += numel;
     }
   }
   // A tied checkpoint may store both names for one matrix (or only lm_head): count it once.

@@ -16,6 +16,7 @@
 #include "io/safetensors.h"
 #include "model/dense_weight.h"
 #include "model/reference_support.h"
+#include "float_error_model.h"
 #include "test_support.h"
 
 namespace qs {
@@ -99,7 +100,11 @@ struct RecordingObserver : LinearObserver {
 
 // forward() runs a batch above kForwardRunTokens in runs of whole sequences (here runs of 2, 1
 // and 2 sequences, a cached prefix among them); the result must equal the whole batch through
-// each block at once, bit for bit, for both residual styles.
+// each block at once, for both residual styles. Only the linear layers' GEMMs see other row
+// counts (norms, activations and attention are per row or per sequence), and BLAS may block a
+// GEMM differently by its row count: the two agree within twice forward_error_bound
+// (tests/float_error_model.h), not bit for bit. A misplaced run (wrong rows, wrong cache) moves
+// outputs by their own magnitude, orders above that.
 TEST(Transformer, ForwardInSequenceRunsEqualsTheWholeBatch) {
   for (const char* arch : {"LlamaForCausalLM", "GPTNeoXForCausalLM"}) {
     test::ScratchDir dir(std::string("runs_") + arch);
@@ -121,7 +126,15 @@ TEST(Transformer, ForwardInSequenceRunsEqualsTheWholeBatch) {
     std::vector<float> hidden = model->embed(tokens);
     for (int64_t layer = 0; layer < c.n_layers; ++layer) model->forward_block(layer, hidden, whole);
     model->finish(hidden, whole);
-    EXPECT_EQ(by_runs, hidden) << arch;
+    ASSERT_EQ(by_runs.size(), hidden.size()) << arch;
+    double max_abs = 0, worst = 0;
+    for (size_t i = 0; i < hidden.size(); ++i) {
+      max_abs = std::max(max_abs, std::fabs(static_cast<double>(hidden[i])));
+      worst = std::max(worst, std::fabs(static_cast<double>(by_runs[i]) - hidden[i]));
+    }
+    const double bound = 2 * test::forward_error_bound(c.n_layers, std::max(c.d_model, c.d_ff), max_abs);
+    std::printf("[runs] %s: worst |delta| %.3g, bound %.3g (max |h| %.3g)\n", arch, worst, bound, max_abs);
+    EXPECT_LE(worst, bound) << arch;
     EXPECT_EQ(cache_a.length(), 30 + 480);
     EXPECT_EQ(cache_b.length(), 30 + 480);
   }

@@ -11,7 +11,13 @@ generation (context_tokens, n): greedy argmax for n steps (stopping early at EOS
 
 usage: torch_scorer.py MODEL_DIR REQUESTS_JSON OUT_JSON
     REQUESTS_JSON: {"loglikelihood": [[ctx_ids, cont_ids], ...], "generate": [[ctx_ids, n_steps], ...]}
-    OUT_JSON:      {"loglikelihood": [[logprob, is_greedy], ...], "generate": [[ids...], ...], "max_length": L}
+    OUT_JSON:      {"loglikelihood": [[logprob, is_greedy, greedy_margin, max_abs_logit], ...],
+                    "generate": [[ids...], ...], "generate_margins": [[top1 - top2 logit per step], ...],
+                    "generate_max_abs_logit": [largest |logit| over a generation's steps, ...],
+                    "max_length": L}
+greedy_margin: min over the continuation's positions of logp[target] - max_{j != target} logp[j]
+(> 0 exactly when the request is greedy); the caller compares greedy flags only where its float
+error cannot cross zero. The generation margins say where a greedy step was a near-tie.
 """
 import json
 import os
@@ -37,21 +43,33 @@ def main():
     with torch.no_grad():
         for context, continuation in requests.get("loglikelihood", []):
             inp = (context + continuation)[-(max_length + 1):][:-1]
-            logp = torch.log_softmax(model.logits(inp), dim=-1)[len(inp) - len(continuation):]
+            all_logits = model.logits(inp)[len(inp) - len(continuation):]
+            logp = torch.log_softmax(all_logits, dim=-1)
             target = torch.tensor(continuation, dtype=torch.long)
-            logprob = logp.gather(1, target[:, None]).sum().item()
+            picked = logp.gather(1, target[:, None])[:, 0]
+            others = logp.scatter(1, target[:, None], float("-inf")).max(dim=-1).values
+            logprob = picked.sum().item()
             greedy = bool((logp.argmax(dim=-1) == target).all().item())
-            out["loglikelihood"].append([logprob, greedy])
+            # An empty continuation is trivially greedy: no margin can flip it.
+            margin = (picked - others).min().item() if len(continuation) else 1e300
+            max_abs_logit = all_logits.abs().max().item() if len(continuation) else 0.0
+            out["loglikelihood"].append([logprob, greedy, margin, max_abs_logit])
         for context, steps in requests.get("generate", []):
             ids = list(context)
-            generated = []
+            generated, margins, max_abs_logit = [], [], 0.0
             for _ in range(steps):
-                token = int(model.logits(ids[-max_length:])[-1].argmax().item())
+                last = model.logits(ids[-max_length:])[-1]
+                top2 = last.topk(2).values
+                max_abs_logit = max(max_abs_logit, last.abs().max().item())
+                token = int(last.argmax().item())
                 generated.append(token)
+                margins.append((top2[0] - top2[1]).item())
                 ids.append(token)
                 if token in eos_ids:
                     break
             out["generate"].append(generated)
+            out.setdefault("generate_margins", []).append(margins)
+            out.setdefault("generate_max_abs_logit", []).append(max_abs_logit)
     with open(out_path, "w") as f:
         json.dump(out, f)
 
