@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "eval/text_util.h"
 
 namespace qs::rows {
 
@@ -17,7 +18,9 @@ void guarded(RowPolicy policy, LoadReport& report, const std::function<void()>& 
   } catch (const Error& e) {
     if (policy == RowPolicy::Fail) throw;
     ++report.rows_skipped;
-    if (report.skipped.size() < 50) report.skipped.push_back(e.what());
+    // The message may quote the row's bytes (a malformed JSON line, invalid UTF-8): escaped, so
+    // that the results JSON can hold it.
+    if (report.skipped.size() < 50) report.skipped.push_back(text::escape_invalid_utf8(e.what()));
   }
 }
 
