@@ -2,6 +2,7 @@
 
 #include <bzlib.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -26,6 +27,11 @@ void guarded(RowPolicy policy, LoadReport& report, const std::function<void()>& 
 
 void for_each_jsonl(const std::string& path, RowPolicy policy, LoadReport& report,
                     const std::function<void(const nlohmann::json&, const std::string&)>& visit) {
+  // Read line by line, so a device or FIFO (/dev/zero: one endless line) is refused up front;
+  // every other data file goes through qs::read_file and its limits.
+  std::error_code ec;
+  require(!std::filesystem::exists(path, ec) || std::filesystem::is_regular_file(path, ec), path,
+          "not a regular file (a pipe, FIFO, device or folder): task data is read from files only");
   std::ifstream in(path, std::ios::binary);
   require(in.good(), path, "cannot open");
   std::string line;

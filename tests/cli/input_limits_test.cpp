@@ -64,6 +64,20 @@ TEST(CliInputLimits, MoreCalibrationWindowsThanTheTextHoldsIsAnErrorUpFront) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("out")));
 }
 
+TEST(CliInputLimits, DeviceAsTaskDataIsRefusedNotReadForever) {
+  // /dev/zero is one endless line to the JSONL line reader: it used to grow until memory ran out.
+  const std::string tiny = test::shared_file("models/tinystories-656k");
+  test::ScratchDir dir("cli_device_data");
+  write_file_atomic(dir.file("tasks.toml"), "[[task]]\nname = \"mine\"\nformat = \"mc_query\"\neval_file = \"/dev/zero\"\n"
+                                            "metrics = [\"acc\"]\nstratum = \"L2\"\n");
+  const test::CommandResult result =
+      test::run_shell(std::string(kMemoryCap) + "QS_NO_PROGRESS=1 " + QS_BINARY + " eval " + tiny + " --task-config " +
+                      dir.file("tasks.toml") + " --tasks mine --out " + dir.file("results.json"));
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("/dev/zero"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("not a regular file"), std::string::npos) << result.output;
+}
+
 TEST(ReadFile, RegularFileOverItsLimitAndFoldersAreRefused) {
   test::ScratchDir dir("read_file_limits");
   write_file_atomic(dir.file("big.txt"), std::string(1000, 'x'));
