@@ -10,7 +10,7 @@ namespace qs {
 // Writes `contents` to `path` atomically (temp file in the same folder, fsync, rename).
 void write_file_atomic(const std::string& path, std::string_view contents);
 
-// Inputs are read into memory whole, so every read is bounded (docs/cli.md "Input limits"): a
+// Inputs are read into memory whole, so every read is bounded (README.md, "Commands"): a
 // regular file larger than `max_bytes` is refused before reading; a non-regular file (a pipe,
 // FIFO, /dev/zero, /proc entry) is read up to kMaxStreamReadBytes and refused past it.
 constexpr int64_t kMaxReadBytes = int64_t{4} << 30;          // 4 GiB
