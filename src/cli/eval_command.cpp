@@ -54,7 +54,9 @@ int run_eval(const EvalArgs& args) {
   options.model_info = describe_model_dir(args.model_dir);
   auto model = load_language_model(args.model_dir);
   EvalResults results = run_evaluation(*model, options);
-  write_file_atomic(args.out, results.to_json().dump(2) + "\n");
+  // Generated text and the rows of CSV/text formats may hold invalid UTF-8: written as U+FFFD
+  // rather than failing the whole run at the last step.
+  write_file_atomic(args.out, results.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   std::printf("%s\nresults written to %s (%.1f s)\n", results.table().c_str(), args.out.c_str(), results.seconds);
   return 0;
 }
@@ -65,15 +67,20 @@ const CommandRegistration registration{Command{
       auto args = std::make_shared<EvalArgs>();
       sub.add_option("model", args->model_dir, "model folder (Hugging Face dense or GPTQ checkpoint)")->required();
       sub.add_option("--tasks", args->tasks, "strata (l1,l2,l3) and/or task names, comma-separated")->capture_default_str();
-      sub.add_option("--shots", args->shots, "few-shot examples per prompt (default: task default, gsm8k 5, others 0)");
-      sub.add_option("--limit", args->limit, "first N documents per task (per subject for MMLU)");
+      sub.add_option("--shots", args->shots, "few-shot examples per prompt (default: task default, gsm8k 5, others 0)")
+          ->check(CLI::NonNegativeNumber);
+      sub.add_option("--limit", args->limit, "first N documents per task (per subject for MMLU)")
+          ->check(CLI::PositiveNumber);
       sub.add_option("--seed", args->seed, "few-shot sampler seed (lm-eval fewshot_random_seed)")->capture_default_str();
-      sub.add_option("--batch-size", args->batch_size, "requests per model call")->capture_default_str();
+      sub.add_option("--batch-size", args->batch_size, "requests per model call")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
       sub.add_option("--task-config", args->task_config, "TOML/JSON file: re-assign strata, add tasks (docs/eval.md)");
       sub.add_option("--data-dir", args->data_dir, "benchmark folder (default: shared/benchmarks)");
       sub.add_option("--bad-rows", args->bad_rows, "malformed data rows: fail (default) or skip (counted in results)")
           ->check(CLI::IsMember({"fail", "skip"}));
       sub.add_option("--bootstrap-iters", args->bootstrap_iters, "bootstrap resamples for perplexity stderr (0: none)")
+          ->check(CLI::NonNegativeNumber)
           ->capture_default_str();
       sub.add_flag("--no-bos", args->no_bos, "do not add BOS (older lm-eval convention; recorded in results)");
       sub.add_flag("--log-samples", args->log_samples, "store per-document requests, tokens and scores in the results");

@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (or the help / version text, status 0) and returns its own
+    // codes (104, 105, 114, ...); every usage error exits 2, as documented.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (threads > 0) qs::blas::set_threads(threads);
   try {

@@ -2,6 +2,7 @@
 // Strided-window perplexity of a text file (model/perplexity.h states the convention: with
 // stride = ctx, disjoint windows as in the GPTQ paper's WikiText-2 evaluation).
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -47,6 +48,11 @@ int run_ppl(const PplArgs& args) {
         progress->set(done);
       });
   if (progress) progress->finish();
+  // Every log-probability was finite (strided_perplexity checks each); exp can still overflow
+  // for a mean NLL above ~709 nats, which no usable model reaches: an error, not "inf".
+  require(std::isfinite(result.ppl()), args.model,
+          "perplexity is not finite (mean NLL " + std::to_string(result.nll_sum / static_cast<double>(result.n_scored)) +
+              " nats)");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   if (args.json) {

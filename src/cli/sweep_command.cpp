@@ -66,7 +66,8 @@ const qs::cli::CommandRegistration registration{{
       auto a = std::make_shared<SweepArgs>();
       qs::cli::add_sweep_options(sub, *a);
       sub.add_option("--point", a->point_id, "run only this point id and write its result file");
-      sub.add_option("--point-index", a->point_index, "run only the grid point with this index (Slurm array task)");
+      sub.add_option("--point-index", a->point_index, "run only the grid point with this index (Slurm array task)")
+          ->check(CLI::NonNegativeNumber);
       sub.add_option("--result-dir", a->result_dir, "where result files go (default <output>/results)");
       sub.add_flag("--merge", a->merge_only, "only fold result files into the store");
       sub.add_flag("--list", a->list, "list the grid points with their ids and state");

@@ -1,13 +1,13 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.h"
 
@@ -41,13 +41,40 @@ void write_file_atomic(const std::string& path, std::string_view contents) {
   }
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path, "cannot open for reading");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw Error(path, "read failed");
-  return buffer.str();
+std::string read_file(const std::string& path, int64_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path, std::string("cannot open for reading: ") + std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw Error(path, std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(info.st_mode)) throw Error(path, "is a folder, not a file");
+  const bool regular = S_ISREG(info.st_mode);
+  // A regular file's size is known up front; a pipe, FIFO or device (/dev/zero) may never end,
+  // so it is read to a fixed cap and refused past it.
+  const int64_t cap = regular ? max_bytes : std::min(max_bytes, kMaxStreamReadBytes);
+  if (regular && info.st_size > cap)
+    throw Error(path, "file of " + std::to_string(info.st_size) + " bytes exceeds the " + std::to_string(cap >> 20) +
+                          " MiB limit for this input");
+  std::string contents;
+  if (regular) contents.reserve(static_cast<size_t>(info.st_size));
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(path, std::string("read failed: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    if (static_cast<int64_t>(contents.size()) + n > cap)
+      throw Error(path, regular ? "file grew past the " + std::to_string(cap >> 20) + " MiB limit while being read"
+                                : "not a regular file (a pipe, FIFO or device) and longer than the " +
+                                      std::to_string(cap >> 20) + " MiB read from such inputs; save it to a file");
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+  return contents;
 }
 
 }  // namespace qs

@@ -1,5 +1,6 @@
 #include "eval/evaluator.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -85,6 +86,23 @@ std::map<std::string, double> score_doc(const TaskSpec& spec, const Doc& doc, co
   return values;
 }
 
+// Acc_rand of a multiple-choice task stated without `chance`: mean over the documents of
+// 1 / (number of choices), which is 1/n when every document has n choices.
+double chance_of_choices(const std::vector<const Doc*>& docs) {
+  double sum = 0;
+  for (const Doc* doc : docs) sum += 1.0 / static_cast<double>(std::max<size_t>(1, doc->choices.size()));
+  return docs.empty() ? 0.0 : sum / static_cast<double>(docs.size());
+}
+
+// Log-probabilities were checked per request (task_runner); a metric can still overflow (a
+// word perplexity exp(-Σ log p / words) past 1e308): an error naming it, never "inf" stored.
+void require_finite_metrics(const TaskResult& result) {
+  for (const auto& metric : result.metrics)
+    require(std::isfinite(metric.value), "task '" + result.name + "'",
+            "metric '" + metric.key + "' is not finite (" + std::to_string(metric.value) + ")");
+  for (const auto& sub : result.subtasks) require_finite_metrics(sub);
+}
+
 void set_primary(TaskResult& result) {
   for (const auto& metric : result.metrics)
     if (metric.key == result.primary_metric) {
@@ -113,6 +131,10 @@ TaskResult evaluate_task(LanguageModel& model, const TaskSpec& spec, const EvalO
       prepare_requests(spec, data.docs, data.pool(), data.pool_is_eval_split(), result.num_fewshot, options.limit, options.seed);
   const std::vector<const Doc*>& selected = prepared.docs;
   const auto& requests = prepared.requests;
+  if (spec.chance_from_choices) {
+    result.chance = chance_of_choices(selected);
+    result.config["chance"] = result.chance;
+  }
   result.n_docs_available = static_cast<int64_t>(data.docs.size());
   result.n_docs = static_cast<int64_t>(selected.size());
 
@@ -148,7 +170,7 @@ TaskResult evaluate_task(LanguageModel& model, const TaskSpec& spec, const EvalO
     TaskResult sub;
     sub.name = spec.name + "_" + group;
     sub.stratum = spec.stratum;
-    sub.chance = spec.chance;
+    sub.chance = result.chance;
     sub.version = spec.version;
     sub.num_fewshot = result.num_fewshot;
     sub.primary_metric = spec.primary_metric;
@@ -171,6 +193,7 @@ TaskResult evaluate_task(LanguageModel& model, const TaskSpec& spec, const EvalO
       if (stderrs.size() == result.subtasks.size() && !stderrs.empty()) metric.stderr_value = stats::pooled_sample_stderr(stderrs, sizes);
     }
   set_primary(result);
+  require_finite_metrics(result);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

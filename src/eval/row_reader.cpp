@@ -2,11 +2,13 @@
 
 #include <bzlib.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "eval/text_util.h"
 
 namespace qs::rows {
 
@@ -17,12 +19,19 @@ void guarded(RowPolicy policy, LoadReport& report, const std::function<void()>& 
   } catch (const Error& e) {
     if (policy == RowPolicy::Fail) throw;
     ++report.rows_skipped;
-    if (report.skipped.size() < 50) report.skipped.push_back(e.what());
+    // The message may quote the row's bytes (a malformed JSON line, invalid UTF-8): escaped, so
+    // that the results JSON can hold it.
+    if (report.skipped.size() < 50) report.skipped.push_back(text::escape_invalid_utf8(e.what()));
   }
 }
 
 void for_each_jsonl(const std::string& path, RowPolicy policy, LoadReport& report,
                     const std::function<void(const nlohmann::json&, const std::string&)>& visit) {
+  // Read line by line, so a device or FIFO (/dev/zero: one endless line) is refused up front;
+  // every other data file goes through qs::read_file and its limits.
+  std::error_code ec;
+  require(!std::filesystem::exists(path, ec) || std::filesystem::is_regular_file(path, ec), path,
+          "not a regular file (a pipe, FIFO, device or folder): task data is read from files only");
   std::ifstream in(path, std::ios::binary);
   require(in.good(), path, "cannot open");
   std::string line;

@@ -76,6 +76,9 @@ struct TaskSpec {
                                      // word_perplexity, byte_perplexity, bits_per_byte
   std::string primary_metric;        // result key used as Acc, e.g. "acc_norm,none"
   double chance = 0;                 // Acc_rand
+  // A multiple-choice task from a config file that states no `chance`: Acc_rand is the mean over
+  // the evaluated documents of 1 / (number of choices), set when the documents are known.
+  bool chance_from_choices = false;
   std::string stratum;               // "L1", "L2", "L3" (any label)
   double version = 1.0;              // lm-eval task version
   std::string lm_eval_task;          // corresponding lm-eval task name, "" if none

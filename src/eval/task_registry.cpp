@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <toml++/toml.h>
 
 #include "core/atomic_file.h"
@@ -197,7 +198,9 @@ void TaskRegistry::load_config(const std::string& path) {
   require(config.is_object(), path, "expected a table with 'strata' and/or 'task'");
   for (const auto& [key, value] : config.items())
     require(key == "strata" || key == "task" || key == "tasks", path, "unknown top-level key '" + key + "'");
-  std::string base_dir = std::filesystem::path(path).parent_path().string();
+  // Absolute: "mine.toml" has an empty parent_path, and "" / "data.jsonl" stays relative and
+  // would later be read from --data-dir (the shipped benchmarks) instead of the user's file.
+  const std::filesystem::path base_dir = std::filesystem::absolute(path).parent_path();
   const json& entries = config.contains("task") ? config["task"] : config.contains("tasks") ? config["tasks"] : json::array();
   require(entries.is_array(), path, "'task' must be a list of tables ([[task]])");
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -206,16 +209,29 @@ void TaskRegistry::load_config(const std::string& path) {
     require(entry.is_object() && entry.contains("name") && entry["name"].is_string(), where, "every task needs a string 'name'");
     std::string name = entry["name"].get<std::string>();
     TaskSpec spec;
-    if (contains(name)) spec = get(name);
+    const bool registered = contains(name);
+    if (registered) spec = get(name);
     if (entry.contains("base")) spec = get(value_of<std::string>(entry, "base", where));
     spec.name = name;
     apply_entry(entry, spec, where + " ('" + name + "')");
-    // Relative data paths of user tasks are relative to the config file, unless they exist
-    // under the data dir (the built-in layout); absolute paths are kept.
-    for (std::string* file : {&spec.eval_file, &spec.fewshot_file, &spec.label_file})
-      if (!file->empty() && entry.contains(file == &spec.eval_file ? "eval_file" : file == &spec.fewshot_file ? "fewshot_file" : "label_file") &&
-          std::filesystem::path(*file).is_relative() && std::filesystem::exists(std::filesystem::path(base_dir) / *file))
-        *file = (std::filesystem::path(base_dir) / *file).string();
+    // A new multiple-choice task without `chance` gets 1/(number of choices) from its documents
+    // (not 0, which would overstate Acc_adj; nor a base task's, whose data may differ).
+    if (entry.contains("chance")) spec.chance_from_choices = false;
+    else if (!registered) spec.chance_from_choices = spec.output_type == OutputType::MultipleChoice;
+    // A data file the entry names is the user's: a relative path resolves against this task
+    // file's folder only (never --data-dir, where a shipped file of the same name would be
+    // scored silently); absolute paths are kept. Files inherited from a registered task
+    // (`base`, or an entry that names none) stay relative to --data-dir.
+    for (const char* key : {"eval_file", "fewshot_file", "label_file"}) {
+      std::string& file = key == std::string_view("eval_file")      ? spec.eval_file
+                          : key == std::string_view("fewshot_file") ? spec.fewshot_file
+                                                                    : spec.label_file;
+      if (!entry.contains(key) || file.empty()) continue;
+      if (std::filesystem::path(file).is_relative()) file = (base_dir / file).lexically_normal().string();
+      require(std::filesystem::exists(file), where + " ('" + name + "')",
+              std::string(key) + " '" + entry[key].get<std::string>() + "' not found at " + file +
+                  " (relative paths resolve against the task file's folder)");
+    }
     validate(spec, where);
     add_or_replace(std::move(spec));
   }

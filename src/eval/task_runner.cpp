@@ -1,9 +1,11 @@
 #include "eval/task_runner.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <optional>
 
+#include "core/error.h"
 #include "core/progress.h"
 #include "eval/request_tokens.h"
 #include "eval/text_util.h"
@@ -27,7 +29,8 @@ void log_request(nlohmann::json& sample, const TextRequest& text, const Loglikel
 // Sorts documents longest first (lm-eval's order: long requests first, so memory trouble shows
 // early) and cuts batches only between documents, so a document's choices, which share their
 // context, reach the model in one call.
-void score_items(LanguageModel& model, std::vector<ScoredItem>& items, TaskRun& run, int batch_size, std::optional<Progress>& progress) {
+void score_items(LanguageModel& model, const TaskSpec& spec, const std::vector<const Doc*>& docs,
+                 std::vector<ScoredItem>& items, TaskRun& run, int batch_size, std::optional<Progress>& progress) {
   std::vector<size_t> order(items.size());
   std::iota(order.begin(), order.end(), 0);
   auto length = [&](size_t i) { return items[i].request.context_tokens.size() + items[i].request.continuation_tokens.size(); };
@@ -48,6 +51,13 @@ void score_items(LanguageModel& model, std::vector<ScoredItem>& items, TaskRun& 
     auto results = model.loglikelihood(batch);
     for (size_t i = start; i < end; ++i) {
       const ScoredItem& item = items[order[i]];
+      // A NaN/Inf log-probability (a model whose activations overflow, a NaN scale) would make
+      // every accuracy an artefact of comparisons with NaN: the first such request is an error.
+      if (!std::isfinite(results[i - start].logprob))
+        throw Error("task '" + spec.name + "', document " + std::to_string(docs[item.doc]->id) + ", request " +
+                        std::to_string(item.slot),
+                    "the model returned a non-finite log-probability (" + std::to_string(results[i - start].logprob) +
+                        "): its activations overflowed or hold NaN (check its weights and scales)");
       ChoiceScore& score = run.outcomes[item.doc].scores[item.slot];
       score.logprob += results[i - start].logprob;
       score.is_greedy = score.is_greedy && results[i - start].is_greedy;
@@ -131,7 +141,7 @@ TaskRun run_requests(LanguageModel& model, const TaskSpec& spec, const std::vect
       else items.push_back({d, r, std::move(request)});
     }
   }
-  score_items(model, items, run, settings.batch_size, progress);
+  score_items(model, spec, docs, items, run, settings.batch_size, progress);
   if (progress) progress->set(run.n_requests);
   if (settings.log_samples)
     for (auto& outcome : run.outcomes)

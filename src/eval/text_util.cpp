@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "tokenizer/unicode.h"
+
 namespace qs::text {
 namespace {
 
@@ -131,6 +133,26 @@ size_t code_points(std::string_view s) {
   for (char c : s)
     if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
   return count;
+}
+
+std::string escape_invalid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t pos = 0; pos < s.size();) {
+    char32_t ignored = 0;
+    const size_t length = unicode::decode_utf8(s, pos, ignored);
+    if (length > 0) {
+      out.append(s.substr(pos, length));
+      pos += length;
+      continue;
+    }
+    static const char kHex[] = "0123456789abcdef";
+    const auto byte = static_cast<unsigned char>(s[pos++]);
+    out += "\\x";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 15];
+  }
+  return out;
 }
 
 std::string before(std::string_view s, std::string_view sep) {

@@ -19,6 +19,9 @@ std::string lower(std::string_view s);
 std::string remove_punctuation(std::string_view s);
 // Number of Unicode code points (Python len(str)): lm-eval's acc_norm length.
 size_t code_points(std::string_view s);
+// `s` with every byte that is not part of valid UTF-8 written as the four characters "\xNN":
+// messages quoting a malformed row stay readable and can be stored in JSON (which needs UTF-8).
+std::string escape_invalid_utf8(std::string_view s);
 
 // Python's s.split(sep)[0]: the text before the first occurrence of sep (all of s if absent).
 std::string before(std::string_view s, std::string_view sep);

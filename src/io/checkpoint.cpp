@@ -1,5 +1,6 @@
 #include "io/checkpoint.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -45,12 +46,34 @@ Checkpoint Checkpoint::open(const std::string& dir) {
       require(inserted, tensor.file, "tensor '" + tensor.name + "' is stored twice (also in " + it->second->file + ")");
     }
   }
+  checkpoint.require_no_layers_past_config();
   for (const auto& [name, shard] : weight_map) {
     const TensorView* tensor = checkpoint.find(name);
     require(tensor != nullptr && std::filesystem::path(tensor->file).filename() == shard, index_path,
             "weight_map says tensor '" + name + "' is in " + shard + ", but it is not there");
   }
   return checkpoint;
+}
+
+void Checkpoint::require_no_layers_past_config() const {
+  // A config.json with fewer layers than the weights would run a truncated model whose scores
+  // look plausible; the tensors it would leave unused are named instead.
+  const std::string_view prefix = config_.arch->layer_prefix;
+  std::vector<std::string> unused;
+  for (const auto& [name, tensor] : index_) {
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    const size_t digits = name.find_first_not_of("0123456789", prefix.size());
+    if (digits == prefix.size() || digits == std::string::npos || digits - prefix.size() > 9) continue;
+    if (std::stoll(name.substr(prefix.size(), digits - prefix.size())) >= config_.n_layers) unused.push_back(name);
+  }
+  if (unused.empty()) return;
+  std::sort(unused.begin(), unused.end());
+  std::string listed;
+  for (size_t i = 0; i < std::min<size_t>(unused.size(), 3); ++i) listed += (i ? ", '" : "'") + unused[i] + "'";
+  throw Error(dir_ + "/config.json", "num_hidden_layers is " + std::to_string(config_.n_layers) + " but " +
+                                         std::to_string(unused.size()) + " tensors belong to later layers (" + listed +
+                                         (unused.size() > 3 ? ", ..." : "") +
+                                         ") and would be left unused: the config does not describe these weights");
 }
 
 const TensorView* Checkpoint::find(const std::string& name) const {

@@ -14,7 +14,9 @@ namespace qs {
 
 class Checkpoint {
  public:
-  // Opens dir/config.json and the safetensors file(s). Throws qs::Error naming the file.
+  // Opens dir/config.json and the safetensors file(s). Throws qs::Error naming the file, and
+  // naming the tensors of layers >= num_hidden_layers when config.json has fewer layers than
+  // the weights (they would be silently unused).
   static Checkpoint open(const std::string& dir);
 
   const ModelConfig& config() const { return config_; }
@@ -31,6 +33,8 @@ class Checkpoint {
   std::vector<std::string> dtypes() const;  // distinct dtypes present ("BF16", ...)
 
  private:
+  void require_no_layers_past_config() const;
+
   std::string dir_;
   ModelConfig config_;
   std::vector<std::unique_ptr<SafetensorsFile>> files_;

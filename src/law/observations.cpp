@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -195,6 +196,9 @@ std::vector<Observation> load_observations_csv(const std::string& path) {
     source[i] = it->second;
   }
   std::vector<Observation> rows;
+  // (point_id, task, metric) is the view's key: a repeated row would be fitted twice (weighting
+  // that point double), so it is an error naming both lines rather than a silent dedupe.
+  std::map<std::tuple<std::string, std::string, std::string>, int> first_line;
   for (int line_number = 2; std::getline(in, line); ++line_number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     std::string where = path + ":" + std::to_string(line_number);
@@ -204,6 +208,11 @@ std::vector<Observation> load_observations_csv(const std::string& path) {
     std::vector<Cell> ordered(names.size());
     for (size_t i = 0; i < names.size(); ++i) ordered[i] = cells[source[i]];
     rows.push_back(make_observation(ordered, where));
+    const Observation& o = rows.back();
+    auto [seen, inserted] = first_line.emplace(std::tuple(o.point_id, o.task, o.metric), line_number);
+    require(inserted, where,
+            "duplicate row: point_id '" + o.point_id + "', task '" + o.task + "', metric '" + o.metric +
+                "' already on line " + std::to_string(seen->second) + " (each point, task and metric once)");
   }
   return rows;
 }

@@ -16,6 +16,21 @@ struct Window {
   int64_t begin, end;  // tokens [begin, end)
   int64_t first_scored;
 };
+
+// The error for scored row `row` of windows [w0, w1): which token position and window.
+Error non_finite_token(const std::vector<Window>& windows, size_t w0, size_t w1, size_t row) {
+  size_t w = w0;
+  int64_t p = windows[w0].first_scored + static_cast<int64_t>(row);
+  while (w + 1 < w1 && p >= windows[w].end) {
+    p -= windows[w].end;
+    ++w;
+    p += windows[w].first_scored;
+  }
+  return Error("perplexity", "non-finite log-probability (NaN or Inf) for token " + std::to_string(p) + " (window " +
+                                 std::to_string(w) + ", tokens [" + std::to_string(windows[w].begin) + ", " +
+                                 std::to_string(windows[w].end) +
+                                 ")): the model's activations overflowed or hold NaN (check its weights and scales)");
+}
 }  // namespace
 
 PerplexityResult strided_perplexity(const Transformer& model, std::span<const int32_t> tokens, int64_t ctx,
@@ -70,7 +85,13 @@ PerplexityResult strided_perplexity(const Transformer& model, std::span<const in
       std::copy_n(hidden.begin() + rows[r] * d, d, gathered.begin() + static_cast<int64_t>(r) * d);
     const std::vector<TokenScore> scores =
         score_next_tokens(model, gathered.data(), static_cast<int64_t>(rows.size()), targets.data());
-    for (const TokenScore& score : scores) result.nll_sum -= score.logprob;  // fixed order: reproducible sums
+    // A NaN/Inf log-probability comes from a non-finite activation (an overflowing weight, a
+    // NaN scale): an error naming the first token, never a "perplexity nan" taken for a result.
+    // One comparison per scored token, nothing per logit.
+    for (size_t r = 0; r < scores.size(); ++r) {
+      if (!std::isfinite(scores[r].logprob)) throw non_finite_token(windows, w0, w1, r);
+      result.nll_sum -= scores[r].logprob;  // fixed order: reproducible sums
+    }
     result.n_scored += static_cast<int64_t>(rows.size());
     if (on_progress) on_progress(result.n_scored, total);
     w0 = w1;

@@ -27,7 +27,7 @@ struct PerplexityResult {
 
 // Windows run in batches of up to `batch_tokens` tokens per forward pass. `on_progress(done,
 // total)` counts scored tokens. Throws qs::Error for fewer than 2 tokens or ctx/stride < 1,
-// or stride > ctx.
+// or stride > ctx, and for a non-finite log-probability (naming the token position and window).
 PerplexityResult strided_perplexity(const Transformer& model, std::span<const int32_t> tokens, int64_t ctx,
                                     int64_t stride, int64_t batch_tokens = 2048,
                                     const std::function<void(int64_t, int64_t)>& on_progress = {});

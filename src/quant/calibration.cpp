@@ -19,8 +19,15 @@ CalibrationWindows sample_windows(const std::vector<int32_t>& tokens, int64_t n_
   require(n_tokens > seq_len, where,
           "too little calibration text: " + std::to_string(n_tokens) + " tokens, a window needs " +
               std::to_string(seq_len + 1));
-  std::mt19937_64 rng(seed);
   const uint64_t n_starts = static_cast<uint64_t>(n_tokens - seq_len);  // starts 0 .. n - L - 1
+  // Windows are drawn with replacement, but asking for more than the text holds distinct
+  // windows only repeats them, and each costs seq_len tokens of memory before anything runs
+  // (1e9 windows of 8 tokens: 32 GB): refused before a single window is cut.
+  require(static_cast<uint64_t>(n_samples) <= n_starts, where,
+          "--calib-samples " + std::to_string(n_samples) + " exceeds the " + std::to_string(n_starts) +
+              " distinct windows of " + std::to_string(seq_len) + " tokens that the calibration text (" +
+              std::to_string(n_tokens) + " tokens) holds");
+  std::mt19937_64 rng(seed);
   CalibrationWindows windows;
   auto window_at = [&](int64_t start) { return std::vector<int32_t>(tokens.begin() + start, tokens.begin() + start + seq_len); };
   for (int64_t s = 0; s < n_samples; ++s) {

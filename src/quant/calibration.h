@@ -22,8 +22,8 @@ struct CalibrationWindows {
 };
 
 // Throws qs::Error naming `where` when n_samples <= 0, seq_len <= 0, seq_len > max_context, or
-// the text has fewer than seq_len + 1 tokens (too little text), or no disjoint held-out windows
-// can be found.
+// the text has fewer than seq_len + 1 tokens (too little text), n_samples exceeds its
+// n_tokens - seq_len distinct windows, or no disjoint held-out windows can be found.
 CalibrationWindows sample_windows(const std::vector<int32_t>& tokens, int64_t n_samples, int64_t seq_len,
                                   uint64_t seed, int64_t max_context, int64_t n_heldout, const std::string& where);
 

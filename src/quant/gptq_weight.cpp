@@ -1,6 +1,7 @@
 #include "quant/gptq_weight.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "core/error.h"
@@ -29,7 +30,15 @@ GptqTensors pack_gptq(const QuantizedLinear& linear, int configured_group_size, 
   }
   t.qzeros = pack_columns(stored_zeros, groups, out, linear.bits);
   t.scales.resize(groups * out);
-  for (int64_t k = 0; k < groups * out; ++k) t.scales[k] = f32_to_fp16(static_cast<float>(linear.scales[k]));
+  for (int64_t k = 0; k < groups * out; ++k) {
+    t.scales[k] = f32_to_fp16(static_cast<float>(linear.scales[k]));
+    // fp16 tops out at 65504: a group spanning more than 65504 * maxq (a huge weight) would be
+    // written as an Inf scale, and every weight of the group would read back as Inf or NaN.
+    if (!std::isfinite(fp16_to_f32(t.scales[k])))
+      throw Error(layer, "scale " + std::to_string(linear.scales[k]) + " of group " + std::to_string(k / out) +
+                             ", row " + std::to_string(k % out) +
+                             " is not finite in fp16 (largest 65504): the weights span too wide a range to store");
+  }
   t.g_idx = linear.g_idx;
   return t;
 }
@@ -56,6 +65,11 @@ GptqWeight::GptqWeight(GptqTensors tensors, std::string name) : t_(std::move(ten
   for (int64_t k = 0; k < groups * out; ++k) {
     scale_f32_[k] = fp16_to_f32(t_.scales[k]);
     zero_f32_[k] = static_cast<float>(zeros[k] + t_.zero_offset);
+    // Checked once at load (groups x out values, a 1/group_size fraction of the weights): a NaN
+    // or Inf scale would otherwise surface only as a NaN perplexity.
+    if (!std::isfinite(scale_f32_[k]))
+      throw Error(name_ + ".scales", "non-finite scale (" + std::to_string(scale_f32_[k]) + ") at group " +
+                                         std::to_string(k / out) + ", column " + std::to_string(k % out));
   }
 }
 

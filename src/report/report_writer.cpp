@@ -90,7 +90,7 @@ ReportFiles write_report(const std::vector<law::Observation>& rows, const law::L
   std::string md = "# Task-stratified scaling law of quantized models\n\n" + header_text(study, rows.size()) + "\n\n";
   if (!messages.empty()) {
     md += "## Notes\n\n";
-    for (const auto& m : messages) md += "- " + m + "\n";
+    for (const auto& m : messages) md += "- " + markdown_escape(m) + "\n";
     md += "\n";
   }
   md += "## Tables\n\n";

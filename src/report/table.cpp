@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 namespace qs::report {
 namespace {
@@ -15,12 +16,6 @@ size_t display_width(const std::string& s) {
 }
 
 std::string pad(const std::string& s, size_t width) { return s + std::string(width - display_width(s), ' '); }
-
-std::string markdown_cell(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '|' ? std::string("\\|") : std::string(1, c);
-  return out;
-}
 
 }  // namespace
 
@@ -50,14 +45,14 @@ std::string render_markdown(const Table& table) {
   std::string out;
   if (!table.title.empty()) out += "**" + table.title + "**\n\n";
   out += "|";
-  for (const auto& h : table.headers) out.append(" ").append(markdown_cell(h)).append(" |");
+  for (const auto& h : table.headers) out.append(" ").append(markdown_escape(h)).append(" |");
   out += "\n|";
   for (size_t c = 0; c < table.headers.size(); ++c) out += c == 0 ? " --- |" : " ---: |";
   out += "\n";
   for (const auto& row : table.rows) {
     out += "|";
     for (size_t c = 0; c < table.headers.size(); ++c)
-      out.append(" ").append(markdown_cell(c < row.size() ? row[c] : "")).append(" |");
+      out.append(" ").append(markdown_escape(c < row.size() ? row[c] : "")).append(" |");
     out += "\n";
   }
   for (const auto& note : table.notes) out += "\n" + note + "\n";
@@ -114,6 +109,26 @@ std::string parameter_count(double n) {
   else if (n >= 1e6) std::snprintf(buffer, sizeof buffer, "%.3gM", n / 1e6);
   else std::snprintf(buffer, sizeof buffer, "%.3gK", n / 1e3);
   return buffer;
+}
+
+std::string markdown_escape(const std::string& text) {
+  // What a Markdown renderer would act on inside a line (CommonMark 0.31 §2.4 backslash escapes):
+  // inline HTML and autolinks (< >), entities (&), emphasis and strike (* ~), code spans (`),
+  // table cells (|), links and images ("](", "![", "]["); a line break would end the table row.
+  // Intraword '_' and the '.', '-', '[' of numbers and intervals are left as they are.
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+      continue;
+    }
+    const bool link = (c == ']' && (next == '(' || next == '[')) || (c == '!' && next == '[');
+    if (link || std::string_view("\\`*<>&|~").find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 std::string html_escape(const std::string& text) {

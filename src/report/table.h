@@ -29,5 +29,8 @@ std::string p_value(double value);
 std::string parameter_count(double n);
 
 std::string html_escape(const std::string& text);
+// Text shown as itself in Markdown (model and task names are user input): backslash-escapes the
+// characters a renderer would turn into HTML, links or emphasis; newlines become spaces.
+std::string markdown_escape(const std::string& text);
 
 }  // namespace qs::report

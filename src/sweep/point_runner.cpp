@@ -1,8 +1,11 @@
 #include "sweep/point_runner.h"
 
 #include <chrono>
+#include <cmath>
 #include <exception>
 
+#include "core/error.h"
+#include "eval/text_util.h"
 #include "sweep/pipeline_runner.h"
 #include "sweep/synthetic_runner.h"
 
@@ -13,6 +16,19 @@ std::unique_ptr<PointRunner> make_point_runner(const Study& study) {
   return std::make_unique<PipelineRunner>();
 }
 
+namespace {
+// The last guard before the store: a NaN or Inf measurement makes the point `failed` (naming
+// the metric), whichever runner produced it, so no fit ever reads one as `ok`.
+void require_finite_measurements(const PointResult& result) {
+  const std::string where = "point " + result.point.id;
+  require(std::isfinite(result.ppl), where, "perplexity is not finite (" + std::to_string(result.ppl) + ")");
+  for (const TaskMetric& metric : result.metrics)
+    require(std::isfinite(metric.value) && std::isfinite(metric.stderr_value), where,
+            "task '" + metric.task + "' metric '" + metric.metric + "' is not finite (value " +
+                std::to_string(metric.value) + ", stderr " + std::to_string(metric.stderr_value) + ")");
+}
+}  // namespace
+
 PointResult run_point(PointRunner& runner, const Study& study, const SweepPoint& point, const PointContext& context) {
   PointResult result;
   result.point = point;
@@ -22,9 +38,10 @@ PointResult run_point(PointRunner& runner, const Study& study, const SweepPoint&
   auto start = std::chrono::steady_clock::now();
   try {
     runner.run(study, point, context, result);
+    require_finite_measurements(result);
   } catch (const std::exception& e) {
     result.status = "failed";
-    result.error = e.what();
+    result.error = text::escape_invalid_utf8(e.what());  // may quote a malformed row; the result file is JSON
     result.metrics.clear();
   }
   result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -57,5 +57,20 @@ TEST(Calibration, BadRequestsAreClearErrors) {
   EXPECT_THROW(sample_windows(tokens, 8, 200, 1, 512, 2, "t"), Error);
 }
 
+TEST(Calibration, MoreWindowsThanTheTextHoldsIsAnErrorBeforeAnyIsCut) {
+  // 50 tokens hold 42 distinct windows of 8; asking for more only repeats windows, and a huge
+  // count (1e9) used to allocate every window before anything ran.
+  EXPECT_EQ(sample_windows(counting_tokens(50), 42, 8, 1, 512, 0, "t").calibration.size(), 42u);
+  try {
+    sample_windows(counting_tokens(50), 43, 8, 1, 512, 0, "tiny.txt");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("tiny.txt"), std::string::npos) << message;
+    EXPECT_NE(message.find("--calib-samples 43 exceeds the 42 distinct windows"), std::string::npos) << message;
+  }
+  EXPECT_THROW(sample_windows(counting_tokens(50), 1000000000, 8, 1, 512, 0, "t"), Error);
+}
+
 }  // namespace
 }  // namespace qs
