@@ -200,12 +200,14 @@ TEST(QuantizeCommand, OutEqualToTheModelFolderIsRefused) {
     fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
   const auto before = listing(model);
   for (const std::string& out : {model, model + "/", dir.file("model/../model")}) {
-    auto run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32 --overwrite --out " +
-                                    out);
-    EXPECT_NE(run.exit_code, 0) << run.output;
-    EXPECT_THAT(run.output, ::testing::HasSubstr("is the source model folder")) << run.output;
+    for (const char* overwrite : {"", " --overwrite"}) {
+      auto run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32" + overwrite +
+                                      " --out " + out);
+      EXPECT_NE(run.exit_code, 0) << run.output;
+      EXPECT_THAT(run.output, ::testing::HasSubstr("is the source model folder")) << run.output;
+      EXPECT_EQ(listing(model), before) << "quantize --out " << out << overwrite << " changed the model folder";
+    }
   }
-  EXPECT_EQ(listing(model), before);
   auto run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32 --out " +
                                   dir.file("q"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
