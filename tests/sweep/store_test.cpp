@@ -189,7 +189,8 @@ TEST(SweepStoreClaims, RacingConnectionsTakeEachPointOnce) {
     threads.emplace_back([&, t] {
       Store store(dir.file("results.db"));
       for (int p = 0; p < kPoints; ++p)
-        if (store.claim("p" + std::to_string(p), "owner" + std::to_string(t), 1000, 60, false,
+        // (ids as to_string(..) + suffix: "literal" + std::string trips GCC 12's -Wrestrict at -O3)
+        if (store.claim(std::to_string(p) + "-point", std::to_string(t) + "-owner", 1000, 60, false,
                         [](const std::string&) { return false; }) == Store::Claim::taken)
           taken[t].push_back(p);
     });
