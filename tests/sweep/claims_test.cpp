@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -108,6 +113,38 @@ TEST(SweepClaims, HeldPointsAreLeftAndExpiredOrDeadClaimsTakenOver) {
   EXPECT_EQ(second.exit_code, 0) << second.output;
   EXPECT_THAT(second.output, HasSubstr("ran 1 point(s)"));
   EXPECT_EQ(done().size(), grid.size());
+}
+
+TEST(SweepClaims, OwnersAreTheirProcessAndTheHeartbeatRenews) {
+  const std::string self = claim_owner_id();
+  EXPECT_FALSE(owner_gone(self));
+  // A child that has exited and been reaped: gone, on this host only.
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);
+  const std::string start = self.substr(self.rfind(':') + 1);
+  EXPECT_TRUE(owner_gone(host_name() + ":" + std::to_string(child) + ":" + start));
+  EXPECT_TRUE(owner_gone(host_name() + ":" + std::to_string(::getpid()) + ":1")) << "a reused pid is another process";
+  EXPECT_FALSE(owner_gone("elsewhere:" + std::to_string(child) + ":1"));
+
+  // The heartbeat pushes this owner's claims forward (checked by polling, no time bound).
+  test::ScratchDir dir("claims_heartbeat");
+  Store store(dir.file("results.db"));
+  const double t0 = unix_now();
+  ASSERT_EQ(store.claim("p", self, t0, 0.4, false, [](const std::string&) { return false; }), Store::Claim::taken);
+  const auto expires = [&] {
+    return std::stod(test::query_rows(dir.file("results.db"), "SELECT expires_at FROM claims").at(0));
+  };
+  // query_rows shows a REAL with 15 significant digits: 1e-5 s at today's Unix times.
+  EXPECT_NEAR(expires(), t0 + 0.4, 1e-3);
+  ClaimHeartbeat heartbeat(dir.file("results.db"), self, 0.4);
+  bool renewed = false;
+  for (int poll = 0; poll < 600 && !renewed; ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    renewed = expires() > t0 + 0.45;  // the first beat, a lease / 4 = 0.1 s on, renews to >= t0 + 0.5
+  }
+  EXPECT_TRUE(renewed) << "no renewal within 30 s";
 }
 
 }  // namespace
