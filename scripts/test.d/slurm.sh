@@ -108,23 +108,27 @@ max_tokens = 512
 $SWEEP_SECTION
 STUDY
 "$QS" --threads 1 sweep "$WORK/study.toml" --output "$WORK/local"
-"$QS" --threads 1 sweep "$WORK/study.toml" --output "$WORK/slurm" --backend slurm \
+# The Slurm output folder's name holds a space, ';' and '$(...)': sbatch must read the quoted
+# "#SBATCH --output=" and bash the quoted exec line, and nothing may run (no PWNED file).
+SLURM_OUT="$WORK/slurm out; \$(touch PWNED)"
+"$QS" --threads 1 sweep "$WORK/study.toml" --output "$SLURM_OUT" --backend slurm \
   --cpus-per-task 1 --mem none --time 00:10:00 --poll-seconds 0.5
-ls "$WORK/slurm/slurm/logs" | head -3
+ls "$SLURM_OUT/slurm/logs" | head -3
+if [ -e PWNED ] || [ -e "$WORK/PWNED" ]; then echo "slurm: the output folder's name ran as a command"; exit 1; fi
 
 query() { sqlite3 -batch "$1" "$2"; }
 points="$("$QS" sweep "$WORK/study.toml" --output "$WORK/local" --list | wc -l)"
-for db in local slurm; do
-  n="$(query "$WORK/$db/results.db" "SELECT count(*) FROM runs WHERE status = 'ok'")"
-  [ "$n" = "$points" ] || { echo "$db store has $n finished points, grid has $points"; exit 1; }
+for out in "$WORK/local" "$SLURM_OUT"; do
+  n="$(query "$out/results.db" "SELECT count(*) FROM runs WHERE status = 'ok'")"
+  [ "$n" = "$points" ] || { echo "$out store has $n finished points, grid has $points"; exit 1; }
 done
 for sql in "SELECT * FROM law_observations ORDER BY point_id, task" \
            "SELECT * FROM quant_layers ORDER BY point_id, layer" \
            "SELECT point_id, method, bits, group_size, calib_samples, seed, settings FROM configurations ORDER BY point_id"; do
-  if ! diff <(query "$WORK/local/results.db" "$sql") <(query "$WORK/slurm/results.db" "$sql"); then
+  if ! diff <(query "$WORK/local/results.db" "$sql") <(query "$SLURM_OUT/results.db" "$sql"); then
     echo "slurm store differs from the local store in: $sql"; exit 1
   fi
 done
 # Merging again is a no-op.
-"$QS" sweep "$WORK/study.toml" --output "$WORK/slurm" --merge | grep -q "merged 0 new point"
+"$QS" sweep "$WORK/study.toml" --output "$SLURM_OUT" --merge | grep -q "merged 0 new point"
 echo "slurm: $points points through a real job array; merged store equals the local store"

@@ -10,11 +10,12 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, out, report;
+  bool overwrite = false;
   QuantizeOptions options;
 };
 
 int run(const QuantizeArgs& args) {
-  QuantizeReport report = quantize_model(args.model, args.options, args.out);
+  QuantizeReport report = quantize_model(args.model, args.options, args.out, args.overwrite);
   int64_t measured = 0, gptq_better = 0;
   for (const auto& layer : report.layers) {
     if (layer.output_error < 0) continue;
@@ -56,7 +57,8 @@ const CommandRegistration registration{Command{
       sub.add_option("--damp", o.gptq.damp, "dampening as a fraction of mean(diag H)");
       sub.add_flag("--true-sequential", o.true_sequential, "quantize q/k/v, o, gate/up, down on refreshed inputs");
       sub.add_flag("--mse", o.gptq.grid.mse, "search the clipping range minimising |error|^2.4");
-      sub.add_option("--out", args->out, "output folder (written atomically)")->required();
+      sub.add_option("--out", args->out, "output folder (written atomically; must be missing or empty)")->required();
+      sub.add_flag("--overwrite", args->overwrite, "replace a non-empty --out folder that quantscale wrote earlier");
       sub.add_option("--report", args->report, "write the per-layer report as JSON here");
       return [args] { return run(*args); };
     }}};

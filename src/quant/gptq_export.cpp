@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -91,6 +95,23 @@ void write_folder(const Checkpoint& source, const std::vector<ExportedLinear>& l
     const fs::path from = fs::path(source.dir()) / file;
     if (fs::exists(from)) fs::copy_file(from, fs::path(dir) / file);
   }
+  write_file_atomic(dir + "/" + kExportMarker,
+                    "GPTQ checkpoint written by quantscale " + std::string(quantscale_version()) +
+                        "; `quantize --overwrite` may replace this folder\n");
+}
+
+// True when `inner` is `outer` or lies below it (both canonical).
+bool is_within(const fs::path& inner, const fs::path& outer) {
+  auto [o, i] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+  return o == outer.end();
+}
+
+// A new empty folder "<out>.<what>.XXXXXX" beside `out` (mkdtemp: never an existing path).
+std::string unique_sibling(const fs::path& out, const char* what) {
+  std::string name = out.string() + "." + what + ".XXXXXX";
+  if (::mkdtemp(name.data()) == nullptr)
+    throw Error(out.string(), std::string("cannot create a temporary folder beside it: ") + std::strerror(errno));
+  return name;
 }
 
 }  // namespace
@@ -99,19 +120,42 @@ std::string gptq_quantization_config_json(const GptqExportConfig& config, bool w
   return quantization_config(config, with_method).dump(2);
 }
 
-void export_gptq_checkpoint(const Checkpoint& source, const std::vector<ExportedLinear>& linears,
-                            const GptqExportConfig& config, const std::string& out_dir) {
+void check_export_target(const std::string& source_dir, const std::string& out_dir, bool overwrite) {
   require(!out_dir.empty(), "export", "empty output folder name");
-  const fs::path out = fs::absolute(fs::path(out_dir)).lexically_normal();
-  const std::string temp = out.string() + ".tmp." + std::to_string(::getpid());
   std::error_code ec;
-  fs::remove_all(temp, ec);
-  fs::create_directories(temp, ec);
-  require(!ec, temp, "cannot create folder: " + ec.message());
+  const fs::path out = fs::weakly_canonical(fs::absolute(fs::path(out_dir)), ec);
+  require(!ec, out_dir, "cannot resolve the output folder: " + ec.message());
+  const fs::path source = fs::weakly_canonical(fs::absolute(fs::path(source_dir)), ec);
+  require(!ec, source_dir, "cannot resolve the model folder: " + ec.message());
+  if (is_within(out, source))
+    throw Error(out_dir, out == source ? "is the source model folder; refusing to replace it"
+                                       : "lies inside the source model folder " + source.string() + "; choose another --out");
+  if (is_within(source, out))
+    throw Error(out_dir, "contains the source model folder " + source.string() + "; refusing to replace it");
+  const fs::file_status status = fs::symlink_status(fs::path(out_dir));
+  if (!fs::exists(status)) return;
+  require(!fs::is_symlink(status), out_dir, "is a symbolic link; refusing to replace it (give the folder itself)");
+  require(fs::is_directory(status), out_dir, "exists and is not a folder; refusing to replace it");
+  if (fs::is_empty(out, ec) && !ec) return;
+  require(overwrite, out_dir, "exists and is not empty; pass --overwrite to replace a folder quantscale wrote");
+  require(fs::exists(out / kExportMarker), out_dir,
+          std::string("was not written by quantscale (no ") + kExportMarker + " file); refusing to replace it");
+}
+
+void export_gptq_checkpoint(const Checkpoint& source, const std::vector<ExportedLinear>& linears,
+                            const GptqExportConfig& config, const std::string& out_dir, bool overwrite) {
+  check_export_target(source.dir(), out_dir, overwrite);
+  const fs::path out = fs::absolute(fs::path(out_dir)).lexically_normal();
+  std::error_code ec;
+  fs::create_directories(out.parent_path(), ec);
+  require(!ec, out.parent_path().string(), "cannot create folder: " + ec.message());
+  const std::string temp = unique_sibling(out, "tmp");
   try {
     write_folder(source, linears, config, temp);
     if (fs::exists(out)) {
-      const std::string old = out.string() + ".old.tmp." + std::to_string(::getpid());
+      // Checked again just before the swap: the folder may have changed while we quantized.
+      check_export_target(source.dir(), out_dir, overwrite);
+      const std::string old = unique_sibling(out, "old.tmp");  // rename() replaces an empty folder
       fs::rename(out, old);
       fs::rename(temp, out);
       fs::remove_all(old);

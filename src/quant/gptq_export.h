@@ -13,8 +13,12 @@
 //   quantize_config.json  the same fields without quant_method (AutoGPTQ reads this file)
 //   tokenizer and generation files copied as they are.
 // Everything is written into a sibling temporary folder that is renamed into place at the end:
-// an interrupted run never leaves a half checkpoint under `out_dir`. An existing `out_dir` is
-// replaced.
+// an interrupted run never leaves a half checkpoint under `out_dir`.
+//
+// What may be replaced (check_export_target): a missing or empty folder always; a non-empty
+// folder only with `overwrite` and only when it holds kExportMarker (every export writes it, so
+// a folder quantscale did not write is never deleted); never a file or symbolic link, never the
+// source checkpoint's folder, a folder inside it or a folder that contains it (canonical paths).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,12 +49,20 @@ struct ExportedLinear {
   const GptqTensors* tensors = nullptr;
 };
 
+// The file every export writes into its folder: the licence for --overwrite to replace it.
+inline constexpr const char* kExportMarker = ".quantscale-output";
+
+// Throws qs::Error(out_dir, why) unless an export from `source_dir` may write `out_dir` (above).
+// quantize runs it before quantizing, so a refused --out costs no work.
+void check_export_target(const std::string& source_dir, const std::string& out_dir, bool overwrite);
+
 // The "quantization_config" object (with quant_method when `with_method`), keys in the order the
 // published records use.
 std::string gptq_quantization_config_json(const GptqExportConfig& config, bool with_method);
 
-// Throws qs::Error naming the file on any failure (the temporary folder is removed).
+// Throws qs::Error naming the file on any failure (the temporary folder is removed), or when
+// check_export_target refuses `out_dir`.
 void export_gptq_checkpoint(const Checkpoint& source, const std::vector<ExportedLinear>& linears,
-                            const GptqExportConfig& config, const std::string& out_dir);
+                            const GptqExportConfig& config, const std::string& out_dir, bool overwrite = false);
 
 }  // namespace qs

@@ -275,7 +275,7 @@ QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOp
   return result;
 }
 
-void export_quantized(QuantizedModel& quantized, const std::string& out_dir) {
+void export_quantized(QuantizedModel& quantized, const std::string& out_dir, bool overwrite) {
   const auto start = Clock::now();
   const Transformer& model = *quantized.model;
   const ModelConfig& config = model.config();
@@ -288,7 +288,7 @@ void export_quantized(QuantizedModel& quantized, const std::string& out_dir) {
         require(weight != nullptr, config.layer_prefix(layer) + name, "not quantized");
         exported.push_back({config.layer_prefix(layer) + name, &weight->tensors()});
       }
-  export_gptq_checkpoint(model.checkpoint(), exported, quantized.export_config, out_dir);
+  export_gptq_checkpoint(model.checkpoint(), exported, quantized.export_config, out_dir, overwrite);
 
   const Checkpoint& source = model.checkpoint();
   report.source_bytes = 0;
@@ -304,9 +304,11 @@ void export_quantized(QuantizedModel& quantized, const std::string& out_dir) {
   report.seconds_total += report.seconds_export;
 }
 
-QuantizeReport quantize_model(const std::string& model_dir, const QuantizeOptions& options, const std::string& out_dir) {
+QuantizeReport quantize_model(const std::string& model_dir, const QuantizeOptions& options, const std::string& out_dir,
+                              bool overwrite) {
+  check_export_target(model_dir, out_dir, overwrite);
   QuantizedModel quantized = quantize_in_memory(model_dir, options);
-  export_quantized(quantized, out_dir);
+  export_quantized(quantized, out_dir, overwrite);
   return quantized.report;
 }
 

@@ -83,9 +83,11 @@ struct QuantizedModel {
 // non-finite weights/activations (naming the layer).
 QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOptions& options);
 // Writes the GPTQ checkpoint folder (atomically) and fills report's bytes and export time.
-void export_quantized(QuantizedModel& quantized, const std::string& out_dir);
-// Both: what `quantscale quantize` and the sweep run.
-QuantizeReport quantize_model(const std::string& model_dir, const QuantizeOptions& options, const std::string& out_dir);
+// `overwrite`: a non-empty out_dir that an earlier export wrote may be replaced (gptq_export.h).
+void export_quantized(QuantizedModel& quantized, const std::string& out_dir, bool overwrite = false);
+// Both: what `quantscale quantize` runs; out_dir is checked before any work.
+QuantizeReport quantize_model(const std::string& model_dir, const QuantizeOptions& options, const std::string& out_dir,
+                              bool overwrite = false);
 
 // Peak resident set size of this process so far, bytes (for reports and benchmarks).
 int64_t peak_rss_bytes();

@@ -16,6 +16,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "sweep/claim_lease.h"
 #include "sweep/point_runner.h"
 
 namespace qs {
@@ -199,23 +200,40 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
   std::fflush(stdout);
 
   SweepProgress progress(static_cast<int>(pending.size()));
+  // Each point is claimed in the store before it runs, so a second sweep on this store takes
+  // only the points nobody holds (claim_lease.h: lease, heartbeat, dead owners).
+  const std::string owner = claim_owner_id();
+  ClaimHeartbeat heartbeat(study.store_path(), owner);
+  size_t next = 0;
+  auto claim_next = [&]() -> const SweepPoint* {
+    while (next < pending.size()) {
+      const SweepPoint& point = pending[next++];
+      if (store.claim(point.id, owner, unix_now(), kClaimLeaseSeconds, options.retry_failed, owner_gone) ==
+          Store::Claim::taken)
+        return &point;
+      ++summary.left_to_others;
+    }
+    return nullptr;
+  };
+  auto finish = [&](const PointResult& result) {
+    store.record(result);
+    store.release_claim(result.point.id, owner);
+    progress.point_done(result, summary);
+  };
   int jobs = std::max(1, options.jobs);
   if (jobs == 1) {
-    for (const auto& point : pending) {
-      PointResult result = run_single_point(study, point, options, study.results_dir());
-      store.record(result);
-      progress.point_done(result, summary);
-    }
+    while (const SweepPoint* point = claim_next()) finish(run_single_point(study, *point, options, study.results_dir()));
   } else {
     int threads = std::max(1, total_threads(options) / jobs);
     std::map<pid_t, SweepPoint> running;
-    size_t next = 0;
-    while (next < pending.size() || !running.empty()) {
-      while (next < pending.size() && static_cast<int>(running.size()) < jobs) {
-        const SweepPoint& point = pending[next++];
-        std::string log_path = study.output_dir + "/logs/" + point.id + ".log";
-        running[spawn_point(study, point, options, threads, log_path)] = point;
+    for (;;) {
+      while (static_cast<int>(running.size()) < jobs) {
+        const SweepPoint* point = claim_next();
+        if (point == nullptr) break;
+        std::string log_path = study.output_dir + "/logs/" + point->id + ".log";
+        running[spawn_point(study, *point, options, threads, log_path)] = *point;
       }
+      if (running.empty()) break;
       int status = 0;
       pid_t pid = ::waitpid(-1, &status, 0);
       if (pid < 0) {
@@ -226,9 +244,7 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
       if (it == running.end()) continue;
       SweepPoint point = it->second;
       running.erase(it);
-      PointResult result = collect_child(study, point, status, study.output_dir + "/logs/" + point.id + ".log");
-      store.record(result);
-      progress.point_done(result, summary);
+      finish(collect_child(study, point, status, study.output_dir + "/logs/" + point.id + ".log"));
     }
   }
   summary.finished_after = count_finished(grid, store);
@@ -245,6 +261,8 @@ void print_summary(const SweepSummary& summary, int jobs) {
   double slots = summary.wall_seconds * jobs;
   if (jobs > 0 && summary.ran > 0 && slots > 0)
     std::printf(", %.1f%% of job time outside quantize/eval/ppl", 100.0 * (slots - summary.stage_seconds) / slots);
+  if (summary.left_to_others > 0)
+    std::printf("; %d point(s) left to another sweep on this store", summary.left_to_others);
   std::printf("; %d/%d grid points finished\n", summary.finished_after, summary.grid_points);
 }
 

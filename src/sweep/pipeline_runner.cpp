@@ -39,7 +39,9 @@ std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint&
   options.seed = point.seed;
   options.show_progress = false;
   QuantizedModel quantized = quantize_in_memory(point.model_path, options);
-  if (context.keep_checkpoint) export_quantized(quantized, context.checkpoint_dir);
+  // A rerun point (--retry-failed, a resume after a kill) replaces the folder its earlier
+  // attempt exported; the export marker keeps anything else safe.
+  if (context.keep_checkpoint) export_quantized(quantized, context.checkpoint_dir, /*overwrite=*/true);
   const QuantizeReport& report = quantized.report;
   result.quant.bits_per_weight = report.bits_per_weight;
   result.quant.memory_bytes = quantized.model->weight_bytes();

@@ -1,8 +1,6 @@
 #include "sweep/slurm_sweep.h"
 
-#include <sys/wait.h>
-
-#include <array>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -10,28 +8,19 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/subprocess.h"
+#include "sweep/slurm_values.h"
 
 namespace qs {
 namespace {
 
 namespace fs = std::filesystem;
 
+// One shell word: '...' with each ' written as '\''; bash reads every other byte literally.
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
-}
-
-// Runs a shell command; returns its exit status and fills `output` with stdout.
-int run_command(const std::string& command, std::string& output) {
-  output.clear();
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) throw Error("slurm", "cannot run: " + command);
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
-  int status = ::pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
 std::string trim(std::string text) {
@@ -41,21 +30,32 @@ std::string trim(std::string text) {
   return text.substr(first);
 }
 
+bool is_job_id(const std::string& text) {
+  return !text.empty() && text.size() <= 18 && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
 // True while the job (or any of its array tasks) is pending or running.
 bool job_in_queue(const std::string& job_id) {
-  std::string output;
-  int status = run_command("squeue -h -j " + job_id + " -o %i 2>/dev/null", output);
-  return status == 0 && !trim(output).empty();
+  ProcessResult squeue = run_process({"squeue", "-h", "-j", job_id, "-o", "%i"});
+  return squeue.exit_status == 0 && !trim(squeue.output).empty();
 }
 
 std::string submit(const std::string& script_path) {
-  std::string output;
-  int status = run_command("sbatch --parsable " + shell_quote(script_path) + " 2>&1", output);
-  output = trim(output);
-  if (status != 0) throw Error(script_path, "sbatch failed (exit " + std::to_string(status) + "): " + output);
+  ProcessResult sbatch = run_process({"sbatch", "--parsable", script_path}, /*capture_stderr=*/true);
+  std::string output = trim(sbatch.output);
+  if (sbatch.exit_status != 0)
+    throw Error(script_path, "sbatch failed (exit " + std::to_string(sbatch.exit_status) + "): " + output);
   std::string job_id = output.substr(0, output.find(';'));  // "<id>;<cluster>" on federations
-  if (job_id.empty() || job_id.find_first_not_of("0123456789") != std::string::npos)
-    throw Error(script_path, "unexpected sbatch output: " + output);
+  if (!is_job_id(job_id)) throw Error(script_path, "unexpected sbatch output: " + printable(output));
+  return job_id;
+}
+
+// The job id an earlier sweep saved; anything but digits is refused (it reaches squeue's argv).
+std::string saved_job_id(const std::string& job_file) {
+  std::string job_id = trim(read_file(job_file));
+  if (!is_job_id(job_id))
+    throw Error(job_file, "not a Slurm job id (digits expected): '" + printable(job_id.substr(0, 80)) +
+                              "'; delete the file if no earlier array of this study is still queued");
   return job_id;
 }
 
@@ -90,10 +90,14 @@ std::string slurm_log_path(const Study& study, const std::string& job_id, int in
 std::string slurm_batch_script(const Study& study, const SweepOptions& options, const std::vector<int>& indices) {
   const SlurmResources& r = study.slurm;
   std::string executable = options.executable.empty() ? fs::read_symlink("/proc/self/exe").string() : options.executable;
+  check_slurm_values(study);
+  // The #SBATCH lines are read by sbatch's own parser (double quotes group, '#' starts a comment,
+  // a newline ends the option), the rest by bash: values are checked (slurm_values.h) and the
+  // paths quoted for their reader.
   std::string script = "#!/bin/bash\n";
   script += "#SBATCH --job-name=qs-" + study.name + "\n";
   script += "#SBATCH --array=" + slurm_array_spec(indices, r.max_parallel) + "\n";
-  script += "#SBATCH --output=" + slurm_dir(study) + "/logs/%A_%a.out\n";
+  script += "#SBATCH --output=\"" + slurm_dir(study) + "/logs/%A_%a.out\"\n";
   script += "#SBATCH --cpus-per-task=" + std::to_string(r.cpus_per_task) + "\n";
   if (!r.time.empty()) script += "#SBATCH --time=" + r.time + "\n";
   if (!r.mem.empty()) script += "#SBATCH --mem=" + r.mem + "\n";
@@ -112,6 +116,7 @@ std::string slurm_batch_script(const Study& study, const SweepOptions& options, 
 
 SweepSummary run_sweep_slurm(const Study& study, const SweepOptions& options) {
   auto start = std::chrono::steady_clock::now();
+  check_slurm_values(study);  // before anything is written or run
   fs::create_directories(slurm_dir(study) + "/logs");
   fs::create_directories(study.results_dir());
   Store store(study.store_path());
@@ -128,8 +133,9 @@ SweepSummary run_sweep_slurm(const Study& study, const SweepOptions& options) {
   // submitting the same points again.
   std::string job_file = slurm_dir(study) + "/job_id";
   std::string job_id;
-  if (fs::exists(job_file) && job_in_queue(trim(read_file(job_file)))) {
-    job_id = trim(read_file(job_file));
+  std::string saved = fs::exists(job_file) ? saved_job_id(job_file) : "";
+  if (!saved.empty() && job_in_queue(saved)) {
+    job_id = saved;
     std::printf("waiting for Slurm job %s submitted earlier\n", job_id.c_str());
   } else if (!pending.empty()) {
     std::string script_path = slurm_dir(study) + "/sweep.sbatch";

@@ -10,8 +10,10 @@
 namespace qs {
 namespace {
 
-// Version 1 of the store. Any change to tables or to the law_observations view (the law
-// stage's input contract) bumps kSchemaVersion and adds a migration.
+// Version 1 of the store. Any change to the result tables or to the law_observations view (the
+// law stage's input contract) bumps kSchemaVersion and adds a migration. The claims table
+// (kClaimsTable) coordinates running sweeps and holds no result: it is created when missing,
+// and a quantscale that predates it opens the store as before and simply ignores it.
 const char* const kSchema = R"sql(
 CREATE TABLE schema_version(version INTEGER NOT NULL);
 CREATE TABLE models(
@@ -56,6 +58,11 @@ SELECT c.point_id AS point_id, m.name AS model, m.architecture AS architecture,
   LEFT JOIN perplexity p ON p.point_id = c.point_id;
 )sql";
 
+const char* const kClaimsTable = R"sql(
+CREATE TABLE IF NOT EXISTS claims(
+  point_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL);
+)sql";
+
 using Value = std::variant<std::nullptr_t, int64_t, double, std::string>;
 
 // One prepared statement, bound, stepped to completion and finalized.
@@ -88,6 +95,7 @@ class Statement {
   }
   void run() { while (step()) {} }
   int64_t integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double real(int column) const { return sqlite3_column_double(stmt_, column); }
   std::string text(int column) const {
     const unsigned char* t = sqlite3_column_text(stmt_, column);
     return t == nullptr ? "" : reinterpret_cast<const char*>(t);
@@ -130,6 +138,7 @@ Store::Store(const std::string& path, const Options& options) : path_(path) {
                                 " was written by a newer quantscale (this one reads version " +
                                 std::to_string(kSchemaVersion) + "); use a newer quantscale or a new output folder");
       }
+      exec(kClaimsTable);
       exec("COMMIT;");
     } catch (...) {
       exec("ROLLBACK;");
@@ -164,25 +173,64 @@ std::set<std::string> Store::points_with_status(const char* status) const {
 std::set<std::string> Store::finished_points() const { return points_with_status("ok"); }
 std::set<std::string> Store::failed_points() const { return points_with_status("failed"); }
 
-bool Store::record(const PointResult& result) {
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT (the write lock is taken up front, so two
+// sweeps' read-then-write steps never interleave); any error rolls back and names `what`.
+template <typename Body>
+auto Store::in_transaction(const std::string& what, Body body) {
   exec("BEGIN IMMEDIATE;");
   try {
-    Statement existing(db_, "SELECT status, attempts FROM runs WHERE point_id = ?");
-    existing.bind({result.point.id});
-    if (existing.step() && existing.text(0) == "ok") {
-      exec("ROLLBACK;");
-      return false;
-    }
-    write_point(result);
+    auto result = body();
     exec("COMMIT;");
-    return true;
+    return result;
   } catch (const Error& e) {
-    // Leaves the store exactly as before the point; sqlite3_get_autocommit tells whether
-    // SQLite already rolled back on its own (it does on SQLITE_FULL).
     if (sqlite3_get_autocommit(db_) == 0) sqlite3_exec(db_, "ROLLBACK;", nullptr, nullptr, nullptr);
-    throw Error(path_, "recording point " + result.point.id + " (" + result.point.label() +
-                           ") failed and was rolled back: " + e.what_failed());
+    throw Error(path_, what + " failed and was rolled back: " + e.what_failed());
   }
+}
+
+bool Store::record(const PointResult& result) {
+  // On SQLITE_FULL SQLite rolls back on its own; in_transaction leaves the store as before the point.
+  return in_transaction("recording point " + result.point.id + " (" + result.point.label() + ")", [&] {
+    Statement existing(db_, "SELECT status FROM runs WHERE point_id = ?");
+    existing.bind({result.point.id});
+    if (existing.step() && existing.text(0) == "ok") return false;
+    write_point(result);
+    return true;
+  });
+}
+
+Store::Claim Store::claim(const std::string& point_id, const std::string& owner, double now, double lease_seconds,
+                          bool take_failed, const std::function<bool(const std::string&)>& owner_gone) {
+  return in_transaction("claiming point " + point_id, [&] {
+    Statement run(db_, "SELECT status FROM runs WHERE point_id = ?");
+    run.bind({point_id});
+    if (run.step() && (run.text(0) == "ok" || !take_failed)) return Claim::finished;
+    Statement held(db_, "SELECT owner, expires_at FROM claims WHERE point_id = ?");
+    held.bind({point_id});
+    if (held.step()) {
+      std::string holder = held.text(0);
+      bool live = held.real(1) > now;
+      if (holder != owner && live && !owner_gone(holder)) return Claim::held_elsewhere;
+    }
+    Statement(db_, "INSERT OR REPLACE INTO claims(point_id, owner, expires_at) VALUES(?,?,?)")
+        .bind({point_id, owner, now + lease_seconds})
+        .run();
+    return Claim::taken;
+  });
+}
+
+void Store::renew_claims(const std::string& owner, double now, double lease_seconds) {
+  Statement(db_, "UPDATE claims SET expires_at = ? WHERE owner = ?").bind({now + lease_seconds, owner}).run();
+}
+
+void Store::release_claim(const std::string& point_id, const std::string& owner) {
+  Statement(db_, "DELETE FROM claims WHERE point_id = ? AND owner = ?").bind({point_id, owner}).run();
+}
+
+std::string Store::claim_owner(const std::string& point_id, double now) const {
+  Statement held(db_, "SELECT owner FROM claims WHERE point_id = ? AND expires_at > ?");
+  held.bind({point_id, now});
+  return held.step() ? held.text(0) : "";
 }
 
 void Store::write_point(const PointResult& r) {

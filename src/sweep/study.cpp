@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/shared_paths.h"
+#include "sweep/slurm_values.h"
 #include "sweep/task_selection.h"
 
 namespace qs {
@@ -185,6 +186,30 @@ void read_quantization(SectionReader& q, const PathResolver& paths, Study& study
     throw Error(q.where(*q.get("methods")), "gptq needs calib_samples and calib_source");
 }
 
+// The [slurm] values, each checked against what sbatch accepts (slurm_values.h) at its own
+// line; run_sweep_slurm checks them again after command-line overrides.
+void read_slurm(SectionReader& slurm, SlurmResources& r) {
+  auto checked = [&](const char* key, std::string value, std::string (*problem)(std::string_view)) {
+    std::string what = value.empty() ? "" : problem(value);
+    if (!what.empty())
+      throw Error(slurm.where(*slurm.get(key)), std::string("slurm.") + key + " '" + printable(value) + "' " + what);
+    return value;
+  };
+  r.partition = checked("partition", slurm.text("partition").value_or(""), slurm_partition_problem);
+  r.time = checked("time", slurm.text("time").value_or(r.time), slurm_time_problem);
+  r.mem = checked("mem", slurm.text("mem").value_or(r.mem), slurm_mem_problem);
+  r.cpus_per_task = static_cast<int>(slurm.integer("cpus_per_task").value_or(r.cpus_per_task));
+  if (r.cpus_per_task < 1) throw Error(slurm.where(*slurm.get("cpus_per_task")), "slurm.cpus_per_task must be at least 1");
+  r.max_parallel = static_cast<int>(slurm.integer("max_parallel").value_or(0));
+  if (r.max_parallel < 0) throw Error(slurm.where(*slurm.get("max_parallel")), "slurm.max_parallel must be 0 or more");
+  r.extra_directives = slurm.strings("extra");
+  for (const auto& directive : r.extra_directives) {
+    std::string what = slurm_directive_problem(directive);
+    if (!what.empty())
+      throw Error(slurm.where(*slurm.get("extra")), "slurm.extra '" + printable(directive) + "' " + what);
+  }
+}
+
 }  // namespace
 
 Study parse_study(const std::string& toml_text, const std::string& origin) {
@@ -206,6 +231,9 @@ Study parse_study(const std::string& toml_text, const std::string& origin) {
 
   SectionReader head(section(root, "study", origin), "study", origin);
   study.name = head.text("name").value_or(fs::path(origin).stem().string());
+  if (study.name.empty() || printable(study.name) != study.name)
+    throw Error(head.get("name") ? head.where(*head.get("name")) : origin,
+                "study.name '" + printable(study.name) + "' must be non-empty and hold no control characters");
   study.output_dir = paths.resolve(head.text("output").value_or("runs/" + study.name));
   head.finish();
 
@@ -230,12 +258,7 @@ Study parse_study(const std::string& toml_text, const std::string& origin) {
   ppl.finish();
 
   SectionReader slurm(section(root, "slurm", origin), "slurm", origin);
-  study.slurm.partition = slurm.text("partition").value_or("");
-  study.slurm.time = slurm.text("time").value_or(study.slurm.time);
-  study.slurm.cpus_per_task = static_cast<int>(slurm.integer("cpus_per_task").value_or(study.slurm.cpus_per_task));
-  study.slurm.mem = slurm.text("mem").value_or(study.slurm.mem);
-  study.slurm.max_parallel = static_cast<int>(slurm.integer("max_parallel").value_or(0));
-  study.slurm.extra_directives = slurm.strings("extra");
+  read_slurm(slurm, study.slurm);
   slurm.finish();
 
   SectionReader sweep(section(root, "sweep", origin), "sweep", origin);

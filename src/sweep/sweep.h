@@ -29,11 +29,13 @@ struct SweepSummary {
   int finished_after = 0;    // grid points finished when it ended
   int skipped_failed = 0;  // failed earlier and not retried
   int ran = 0, succeeded = 0, failed = 0;
+  int left_to_others = 0;  // pending points another sweep on the store had claimed or finished
   double wall_seconds = 0;
   double stage_seconds = 0;  // Σ quantize + eval + ppl seconds of the points run
 };
 
-// Grid points the store does not hold as finished (and, unless retry_failed, as failed).
+// Grid points the store does not hold as finished (and, unless retry_failed, as failed). The
+// local backend claims each in the store before running it (Store::claim).
 std::vector<SweepPoint> pending_points(const std::vector<SweepPoint>& grid, const Store& store, bool retry_failed,
                                        int* skipped_failed = nullptr);
 

@@ -1,8 +1,10 @@
 // GPTQ checkpoint export: tensor layout, config records as the published GPTQ checkpoints have
 // them, copied files, and no half-written folder on failure.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
@@ -126,9 +128,95 @@ TEST(GptqExport, WritesTheGptqLayoutAndCopiesEverythingElse) {
     EXPECT_TRUE(legacy.contains(it.key())) << it.key();
   EXPECT_FALSE(legacy.contains("quant_method"));
 
-  // Re-export over an existing folder replaces it.
-  export_gptq_checkpoint(source, f.linears, config, out);
+  // Re-export over a folder an export wrote replaces it, with --overwrite only.
+  EXPECT_TRUE(fs::exists(out + "/" + kExportMarker));
+  EXPECT_THROW(export_gptq_checkpoint(source, f.linears, config, out), Error);
+  export_gptq_checkpoint(source, f.linears, config, out, /*overwrite=*/true);
   EXPECT_TRUE(fs::exists(out + "/model.safetensors"));
+}
+
+std::string export_error(const Checkpoint& source, const Fixture& f, const std::string& out, bool overwrite) {
+  try {
+    export_gptq_checkpoint(source, f.linears, GptqExportConfig{}, out, overwrite);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+// Files and their sizes below `dir`, to show that a refused export left everything as it was.
+std::map<std::string, uintmax_t> listing(const std::string& dir) {
+  std::map<std::string, uintmax_t> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir))
+    files[entry.path().string()] = entry.is_regular_file() ? entry.file_size() : 0;
+  return files;
+}
+
+TEST(GptqExport, NeverReplacesWhatItDidNotWrite) {
+  Fixture f;
+  auto source = Checkpoint::open(f.source);
+  f.quantize_all(source);
+  const auto before = listing(f.dir.path());
+
+  // A user's non-empty folder: refused, with or without --overwrite.
+  fs::create_directories(f.dir.file("mine"));
+  write_file_atomic(f.dir.file("mine/notes.txt"), "keep me");
+  EXPECT_THAT(export_error(source, f, f.dir.file("mine"), false), ::testing::HasSubstr("--overwrite"));
+  EXPECT_THAT(export_error(source, f, f.dir.file("mine"), true), ::testing::HasSubstr(kExportMarker));
+  EXPECT_EQ(read_file(f.dir.file("mine/notes.txt")), "keep me");
+  // The source folder itself (also spelled with a trailing "/." or through "..") and around it.
+  for (const std::string& out : {f.source, f.source + "/.", f.dir.file("mine/../source")})
+    EXPECT_THAT(export_error(source, f, out, true), ::testing::HasSubstr("is the source model folder")) << out;
+  EXPECT_THAT(export_error(source, f, f.source + "/quantized", true), ::testing::HasSubstr("inside the source"));
+  EXPECT_THAT(export_error(source, f, f.dir.path(), true), ::testing::HasSubstr("contains the source"));
+  // A file, and a link to a folder.
+  write_file_atomic(f.dir.file("file.bin"), "data");
+  EXPECT_THAT(export_error(source, f, f.dir.file("file.bin"), true), ::testing::HasSubstr("not a folder"));
+  EXPECT_EQ(read_file(f.dir.file("file.bin")), "data");
+  fs::create_directory_symlink(f.dir.file("mine"), f.dir.file("link"));
+  EXPECT_THAT(export_error(source, f, f.dir.file("link"), true), ::testing::HasSubstr("symbolic link"));
+  fs::remove(f.dir.file("link"));
+  fs::remove(f.dir.file("file.bin"));
+  fs::remove_all(f.dir.file("mine"));
+  EXPECT_EQ(listing(f.dir.path()), before) << "a refused export changed files";
+
+  // Allowed: an empty folder; then that (now marked) folder again with --overwrite.
+  fs::create_directories(f.dir.file("empty"));
+  EXPECT_EQ(export_error(source, f, f.dir.file("empty"), false), "(no error)");
+  EXPECT_TRUE(fs::exists(f.dir.file("empty/model.safetensors")));
+  write_file_atomic(f.dir.file("empty/stale.txt"), "from an earlier export");
+  EXPECT_EQ(export_error(source, f, f.dir.file("empty"), true), "(no error)");
+  EXPECT_FALSE(fs::exists(f.dir.file("empty/stale.txt"))) << "the folder was replaced as a whole";
+  for (const auto& entry : fs::directory_iterator(f.dir.path()))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+}
+
+// The reproduction: `quantize M ... --out M` deleted the model's other files.
+TEST(QuantizeCommand, OutEqualToTheModelFolderIsRefused) {
+  test::ScratchDir dir("quantize_out_source");
+  const std::string model = dir.file("model");
+  fs::copy(test::shared_file("models/tinystories-656k"), model);
+  for (const auto& entry : fs::directory_iterator(model))
+    fs::permissions(entry.path(), fs::perms::owner_write, fs::perm_options::add);
+  const auto before = listing(model);
+  for (const std::string& out : {model, model + "/", dir.file("model/../model")}) {
+    for (const char* overwrite : {"", " --overwrite"}) {
+      auto run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32" + overwrite +
+                                      " --out " + out);
+      EXPECT_NE(run.exit_code, 0) << run.output;
+      EXPECT_THAT(run.output, ::testing::HasSubstr("is the source model folder")) << run.output;
+      EXPECT_EQ(listing(model), before) << "quantize --out " << out << overwrite << " changed the model folder";
+    }
+  }
+  auto run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32 --out " +
+                                  dir.file("q"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32 --out " + dir.file("q"));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_THAT(run.output, ::testing::HasSubstr("--overwrite")) << run.output;
+  run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32 --overwrite --out " +
+                             dir.file("q"));
+  EXPECT_EQ(run.exit_code, 0) << run.output;
 }
 
 TEST(GptqExport, FailureLeavesNoFolderBehind) {
