@@ -69,7 +69,7 @@ const CommandRegistration registration{Command{
       sub.add_option("--limit", args->limit, "first N documents per task (per subject for MMLU)");
       sub.add_option("--seed", args->seed, "few-shot sampler seed (lm-eval fewshot_random_seed)")->capture_default_str();
       sub.add_option("--batch-size", args->batch_size, "requests per model call")->capture_default_str();
-      sub.add_option("--task-config", args->task_config, "TOML/JSON file: re-assign strata, add tasks (docs/eval.md)");
+      sub.add_option("--task-config", args->task_config, "TOML/JSON file (re-assign strata, add tasks), or lm-eval task YAML file / folder (docs/eval.md)");
       sub.add_option("--data-dir", args->data_dir, "benchmark folder (default: shared/benchmarks)");
       sub.add_option("--bad-rows", args->bad_rows, "malformed data rows: fail (default) or skip (counted in results)")
           ->check(CLI::IsMember({"fail", "skip"}));

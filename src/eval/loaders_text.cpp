@@ -10,12 +10,6 @@
 #include "eval/text_util.h"
 
 namespace qs::loaders {
-namespace {
-
-struct CsvRecord {
-  std::vector<std::string> fields;
-  int64_t line = 0;  // line where the record starts
-};
 
 // RFC 4180 as Python's csv module reads it: quoted fields may hold commas, doubled quotes and
 // line breaks, kept byte for byte (some MMLU dev questions hold "\r\n"); records end at LF or CRLF.
@@ -67,6 +61,8 @@ std::vector<CsvRecord> parse_csv(const std::string& path, const std::string& dat
   }
   return records;
 }
+
+namespace {
 
 std::string subject_of(const std::filesystem::path& file) {
   std::string stem = file.stem().string();
