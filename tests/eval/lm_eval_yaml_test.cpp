@@ -16,6 +16,7 @@
 #include "eval/prompt.h"
 #include "eval/task_loaders.h"
 #include "eval/task_registry.h"
+#include "sweep/sweep_fixtures.h"
 #include "test_support.h"
 
 namespace qs {
@@ -173,9 +174,8 @@ TEST(LmEvalYaml, WhatNeedsPythonOrTheNetworkIsAClearError) {
   EXPECT_NE(load(dir.file("syntax.yaml")).find("malformed YAML"), std::string::npos);
 }
 
-// A task defined only by an lm-eval YAML and a local JSONL file, evaluated end to end by `eval`.
-TEST(LmEvalYaml, UserTaskFromYamlAndJsonlRunsInEval) {
-  test::ScratchDir dir("lm_eval_yaml_user");
+// A user's task: an lm-eval YAML and a local JSONL file, nothing else.
+void write_user_task(const test::ScratchDir& dir) {
   std::string rows;
   for (int i = 0; i < 6; ++i)
     rows += json{{"q", "Tom has " + std::to_string(i) + " apples. Does he have any?"}, {"options", {"no", "yes"}}, {"answer", i > 0 ? 1 : 0}}
@@ -186,6 +186,11 @@ TEST(LmEvalYaml, UserTaskFromYamlAndJsonlRunsInEval) {
                     "test_split: test\noutput_type: multiple_choice\ndoc_to_text: \"Question: {{q}}\\nAnswer:\"\n"
                     "doc_to_choice: options\ndoc_to_target: answer\nmetric_list:\n  - metric: acc\n  - metric: acc_norm\n"
                     "metadata:\n  version: 2.0\n  stratum: L2\n  chance: 0.5\n");
+}
+
+TEST(LmEvalYaml, UserTaskFromYamlAndJsonlRunsInEval) {
+  test::ScratchDir dir("lm_eval_yaml_user");
+  write_user_task(dir);
   const auto run = test::run_quantscale("eval " + test::shared_file("models/tinystories-656k") + " --task-config " +
                                         dir.file("apples.yaml") + " --tasks apples --limit 4 --out " + dir.file("r.json"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -197,6 +202,22 @@ TEST(LmEvalYaml, UserTaskFromYamlAndJsonlRunsInEval) {
   EXPECT_GE(acc, 0.0);
   EXPECT_LE(acc, 1.0);
   EXPECT_EQ(results["versions"]["apples"], 2.0);
+}
+
+// The same task inside a study (real runner): the baseline and an RTN point record its metrics.
+TEST(LmEvalYaml, UserTaskFromYamlRunsInAStudy) {
+  test::ScratchDir dir("lm_eval_yaml_study");
+  write_user_task(dir);
+  write_file_atomic(dir.file("study.toml"),
+                    test::tiny_study("out", "methods = [\"rtn\"]\nbits = [4]\ngroup_sizes = [32]\nseeds = [0]\n",
+                                     "[evaluation]\ntasks = [\"apples\"]\ntask_config = \"apples.yaml\"\nlimit = 4\n\n"
+                                     "[perplexity]\ntext = \"${shared}/text/wikitext2/wiki.test.raw\"\nctx = 64\nmax_tokens = 256\n"));
+  const auto run = test::run_quantscale("--threads 1 sweep " + dir.file("study.toml"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const auto rows = test::query_rows(dir.file("out/results.db"),
+                                     "SELECT stratum, acc_rand, n_samples FROM task_metrics WHERE task = 'apples' AND is_primary = 1");
+  ASSERT_EQ(rows.size(), 2u) << run.output;  // the fp baseline and RTN 4-bit g32
+  for (const auto& row : rows) EXPECT_EQ(row, "L2|0.5|4");
 }
 
 }  // namespace
