@@ -143,7 +143,13 @@ TEST(LmEvalYaml, UpstreamTaskFilesRenderTheSamePromptsAsJinja2AndTheBuiltinTasks
       const auto a = build_requests(spec, yaml_data.docs[d], {});
       const auto b = build_requests(reference, shipped.docs[d], {});
       ASSERT_EQ(a.size(), b.size()) << t.name << " doc " << d;
-      for (size_t r = 0; r < a.size(); ++r) identical += a[r].context == b[r].context && a[r].continuation == b[r].continuation;
+      for (size_t r = 0; r < a.size(); ++r) {
+        const bool same = a[r].context == b[r].context && a[r].continuation == b[r].continuation;
+        if (!same && identical == requests + static_cast<int64_t>(r))  // the first difference, shown once
+          ADD_FAILURE() << t.name << " doc " << d << ": yaml [" << a[r].context << "|" << a[r].continuation << "] built-in ["
+                        << b[r].context << "|" << b[r].continuation << "]";
+        identical += same;
+      }
       requests += static_cast<int64_t>(a.size());
       if (spec.output_type == OutputType::MultipleChoice) {
         EXPECT_EQ(yaml_data.docs[d].gold, shipped.docs[d].gold) << t.name << " doc " << d;
