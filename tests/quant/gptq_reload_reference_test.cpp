@@ -21,8 +21,12 @@ namespace {
 struct Combination {
   int bits;
   bool sym, act_order;
-  std::string folder() const {
-    return "b" + std::to_string(bits) + (sym ? "-sym" : "-asym") + (act_order ? "-act" : "");
+  std::string folder() const {  // appended piecewise: GCC 12 -Wrestrict false positive on "lit" + string&&
+    std::string name = "b";
+    name += std::to_string(bits);
+    name += sym ? "-sym" : "-asym";
+    name += act_order ? "-act" : "";
+    return name;
   }
 };
 
@@ -53,7 +57,8 @@ TEST(GptqReloadReference, AutoGptqFormulaReadsTheCodesAndWeightsQuantscaleHolds)
     o.gptq.act_order = c.act_order;
     models.push_back(quantize_in_memory(model_dir, o));
     export_quantized(models.back(), dir.file(c.folder()));
-    folders += " " + dir.file(c.folder());
+    folders += ' ';
+    folders += dir.file(c.folder());
   }
   const auto run = test::run_reference("gptq_dequant_reference.py", folders);
   ASSERT_EQ(run.exit_code, 0) << run.output;
