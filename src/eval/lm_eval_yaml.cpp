@@ -102,8 +102,7 @@ const std::vector<std::string> kIgnoredKeys = {
     "group", "tag", "dataset_name", "should_decontaminate", "doc_to_decontamination_query", "task_alias",
     "group_alias", "repeats", "output_type", "metadata", "dataset_kwargs", "dataset_path", "unsafe_code"};
 
-std::string data_file(const json& config, const fs::path& dir, const std::string& split, const std::string& format,
-                      const std::string& where) {
+std::string data_file(const json& config, const fs::path& dir, const std::string& split, const std::string& where) {
   const std::string path = config["dataset_path"].get<std::string>();
   const json kwargs = config.value("dataset_kwargs", json::object());
   const json files = kwargs.is_object() ? kwargs.value("data_files", json()) : json();
@@ -125,8 +124,7 @@ std::string data_file(const json& config, const fs::path& dir, const std::string
   if (!files.is_null() && files.is_object() && files.contains(split) && files[split].is_string())
     return (folder / files[split].get<std::string>()).string();
   for (const char* ext : {".jsonl", ".json", ".csv"})
-    if (fs::exists(folder / (split + ext)) && (format == "csv") == (std::string(ext) == ".csv"))
-      return (folder / (split + ext)).string();
+    if (fs::exists(folder / (split + ext))) return (folder / (split + ext)).string();
   return "";
 }
 
@@ -212,20 +210,19 @@ TaskSpec task_of(const json& config, const fs::path& file) {
     for (const auto& item : config["doc_to_choice"]) templates->choice_list.push_back(python_str(item));
   else
     templates->choice = r.field("doc_to_choice");
-  const std::string dataset_path = config["dataset_path"].get<std::string>();
-  templates->data_format = dataset_path == "csv" ? "csv" : "json";
 
   // Splits: evaluation = test, else validation; few-shot pool = fewshot, else training, else evaluation.
   const std::string test = r.text("test_split"), validation = r.text("validation_split");
   const std::string eval_split = !test.empty() ? test : validation;
   require(!eval_split.empty(), where, "no test_split or validation_split");
   const fs::path dir = file.parent_path();
-  spec.eval_file = data_file(config, dir, eval_split, templates->data_format, where);
+  spec.eval_file = data_file(config, dir, eval_split, where);
   require(!spec.eval_file.empty(), where, "no data file for the evaluation split '" + eval_split + "'");
+  templates->data_format = config["dataset_path"] == "csv" || spec.eval_file.ends_with(".csv") ? "csv" : "json";
   const std::string fewshot = r.text("fewshot_split");
   for (const std::string& split : {fewshot, r.text("training_split")}) {
     if (split.empty()) continue;
-    const std::string pool = data_file(config, dir, split, templates->data_format, where);
+    const std::string pool = data_file(config, dir, split, where);
     require(!pool.empty() || split != fewshot, where, "no data file for fewshot_split '" + split + "'");
     if (!pool.empty() && split != eval_split) spec.fewshot_file = pool;
     if (!pool.empty()) break;

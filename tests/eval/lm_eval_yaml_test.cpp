@@ -180,6 +180,30 @@ TEST(LmEvalYaml, WhatNeedsPythonOrTheNetworkIsAClearError) {
   EXPECT_NE(load(dir.file("syntax.yaml")).find("malformed YAML"), std::string::npos);
 }
 
+// A folder of task files: `_*` templates and files without `task` serve include only; CSV data.
+TEST(LmEvalYaml, FolderOfTaskFilesWithATemplateAndCsvData) {
+  test::ScratchDir dir("lm_eval_yaml_folder");
+  std::filesystem::create_directories(dir.file("tasks/data"));
+  write_file_atomic(dir.file("tasks/data/test.csv"), "word,answer\n\"Hello, world\",0\nbye,1\n");
+  write_file_atomic(dir.file("tasks/_template.yaml"),
+                    "dataset_path: data\ntest_split: test\noutput_type: multiple_choice\n"
+                    "doc_to_choice: ['no', 'yes']\ndoc_to_target: \"{{answer}}\"\n");
+  write_file_atomic(dir.file("tasks/a.yaml"), "include: _template.yaml\ntask: task_a\ndoc_to_text: \"{{word|upper}}:\"\n");
+  write_file_atomic(dir.file("tasks/b.yml"), "include: _template.yaml\ntask: task_b\ndoc_to_text: word\n");
+  // dataset_path: a folder holding <split>.jsonl|.json|.csv (here data/test.csv).
+  const auto specs = load_lm_eval_yaml(dir.file("tasks"));
+  ASSERT_EQ(specs.size(), 2u);
+  EXPECT_EQ(specs[0].name, "task_a");
+  EXPECT_EQ(specs[1].name, "task_b");
+  const TaskData a = load_task_data(specs[0], "", RowPolicy::Fail), b = load_task_data(specs[1], "", RowPolicy::Fail);
+  ASSERT_EQ(a.docs.size(), 2u);
+  EXPECT_EQ(a.docs[0].text, "HELLO, WORLD:");
+  EXPECT_EQ(b.docs[1].text, "bye");
+  EXPECT_EQ(a.docs[1].choices, (std::vector<std::string>{"no", "yes"}));
+  EXPECT_EQ(a.docs[0].gold, 0);
+  EXPECT_EQ(a.docs[1].gold, 1);  // "1" from the CSV, all digits with choices: an index
+}
+
 // A user's task: an lm-eval YAML and a local JSONL file, nothing else.
 void write_user_task(const test::ScratchDir& dir) {
   std::string rows;
