@@ -75,7 +75,7 @@ const CommandRegistration registration{Command{
       sub.add_option("--batch-size", args->batch_size, "requests per model call")
           ->check(CLI::PositiveNumber)
           ->capture_default_str();
-      sub.add_option("--task-config", args->task_config, "TOML/JSON file: re-assign strata, add tasks (docs/eval.md)");
+      sub.add_option("--task-config", args->task_config, "TOML/JSON file (re-assign strata, add tasks), or lm-eval task YAML file / folder (docs/eval.md)");
       sub.add_option("--data-dir", args->data_dir, "benchmark folder (default: shared/benchmarks)");
       sub.add_option("--bad-rows", args->bad_rows, "malformed data rows: fail (default) or skip (counted in results)")
           ->check(CLI::IsMember({"fail", "skip"}));

@@ -12,9 +12,11 @@ struct QuantizeArgs {
   std::string model, out, report;
   bool overwrite = false;
   QuantizeOptions options;
+  bool asym = false, sym = false;  // --sym is the default, accepted for older command lines
 };
 
-int run(const QuantizeArgs& args) {
+int run(QuantizeArgs& args) {
+  if (args.asym) args.options.gptq.grid.sym = false;
   QuantizeReport report = quantize_model(args.model, args.options, args.out, args.overwrite);
   int64_t measured = 0, gptq_better = 0;
   for (const auto& layer : report.layers) {
@@ -53,8 +55,13 @@ const CommandRegistration registration{Command{
       sub.add_option("--heldout-samples", o.heldout_samples, "held-out windows for per-layer output error (0: off)");
       sub.add_flag("--act-order", o.gptq.act_order, "process columns by descending Hessian diagonal (desc_act)");
       sub.add_flag("--static-groups", o.gptq.static_groups, "group parameters fixed before act-order");
-      sub.add_flag("--sym", o.gptq.grid.sym, "symmetric grid (zero = 2^(bits-1))");
-      sub.add_option("--damp", o.gptq.damp, "dampening as a fraction of mean(diag H)");
+      auto* sym = sub.add_flag("--sym", args->sym, "symmetric grid, zero = 2^(bits-1) (the default; kept for compatibility)");
+      sub.add_flag("--asym", args->asym,
+                   "asymmetric grid (zero per group): GPTQModel refuses it from other quantizers and vLLM's Marlin "
+                   "kernels take sym only (docs/quant.md)")
+          ->excludes(sym);
+      sub.add_option("--damp", o.gptq.damp, "dampening as a fraction of mean(diag H), 0 < damp < 1");
+      sub.add_flag("--strict-vllm", o.strict_vllm, "fail (instead of warning) on shapes vLLM's gptq kernel cannot load");
       sub.add_flag("--true-sequential", o.true_sequential, "quantize q/k/v, o, gate/up, down on refreshed inputs");
       sub.add_flag("--mse", o.gptq.grid.mse, "search the clipping range minimising |error|^2.4");
       sub.add_option("--out", args->out, "output folder (written atomically; must be missing or empty)")->required();

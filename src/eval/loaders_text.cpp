@@ -10,12 +10,6 @@
 #include "eval/text_util.h"
 
 namespace qs::loaders {
-namespace {
-
-struct CsvRecord {
-  std::vector<std::string> fields;
-  int64_t line = 0;  // line where the record starts
-};
 
 // RFC 4180 as Python's csv module reads it: quoted fields may hold commas, doubled quotes and
 // line breaks, kept byte for byte (some MMLU dev questions hold "\r\n"); records end at LF or CRLF.
@@ -67,6 +61,8 @@ std::vector<CsvRecord> parse_csv(const std::string& path, const std::string& dat
   }
   return records;
 }
+
+namespace {
 
 std::string subject_of(const std::filesystem::path& file) {
   std::string stem = file.stem().string();
@@ -126,10 +122,35 @@ std::vector<Doc> load_mmlu_csv(const SplitFiles& files, RowPolicy policy, LoadRe
   return docs;
 }
 
-// HellaSwag (llama.cpp text layout: query, label, 4 endings), already passed through lm-eval's
-// preprocess(). One difference remains: lm-eval builds the query from ctx_a + " " +
-// ctx_b.capitalize(), the file from the raw ctx; ctx_b is the unfinished last sentence, so its
-// first letter is upper-cased here when that sentence starts in lower case (docs/eval.md).
+namespace {
+
+// lm-eval's hellaswag/utils.py preprocess(): strip, " [title]" -> ". ", drop every "[...]"
+// (re.sub("\\[.*?\\]", "")), "  " -> " ". The shipped text went through most of it, but 13
+// items (2 queries, 11 endings) still hold bracketed text (e.g. "[www.kiddio.org]") that
+// lm-eval removes.
+std::string hellaswag_preprocess(const std::string& raw) {
+  std::string s = text::replace_all(text::strip(raw), " [title]", ". ");
+  std::string out;
+  for (size_t pos = 0; pos < s.size();) {
+    const size_t open = s.find('[', pos);
+    const size_t close = open == std::string::npos ? std::string::npos : s.find(']', open + 1);
+    if (close == std::string::npos) {
+      out += s.substr(pos);
+      break;
+    }
+    out += s.substr(pos, open - pos);
+    pos = close + 1;
+  }
+  return text::replace_all(out, "  ", " ");
+}
+
+}  // namespace
+
+// HellaSwag (llama.cpp text layout: query, label, 4 endings), passed through lm-eval's
+// preprocess() again (a no-op except on the bracketed text above). One difference remains:
+// lm-eval builds the query from ctx_a + " " + ctx_b.capitalize(), the file from the raw ctx;
+// ctx_b is the unfinished last sentence, so its first letter is upper-cased here when that
+// sentence starts in lower case (docs/eval.md).
 std::vector<Doc> load_hellaswag_txt(const SplitFiles& files, RowPolicy policy, LoadReport& report) {
   std::string data = files.path.ends_with(".bz2") ? rows::read_bz2(files.path) : rows::read_text(files.path);
   auto lines = text::split(data, '\n');
@@ -147,9 +168,10 @@ std::vector<Doc> load_hellaswag_txt(const SplitFiles& files, RowPolicy policy, L
       size_t tail = sentence;
       if (has_tail && tail + 2 < doc.text.size() && doc.text[tail + 2] >= 'a' && doc.text[tail + 2] <= 'z')
         doc.text[tail + 2] = static_cast<char>(doc.text[tail + 2] - 'a' + 'A');
+      doc.text = hellaswag_preprocess(doc.text);
       const std::string& label = lines[start + 1];
       if (label.size() != 1 || label[0] < '0' || label[0] > '9') throw Error(files.path + ":" + std::to_string(start + 2), "field 'label': \"" + label + "\" is not an index");
-      for (size_t i = 2; i < 6; ++i) doc.choices.push_back(lines[start + i]);
+      for (size_t i = 2; i < 6; ++i) doc.choices.push_back(hellaswag_preprocess(lines[start + i]));
       doc.gold = rows::checked_gold(label[0] - '0', doc.choices.size(), "label", files.path + ":" + std::to_string(start + 2));
       doc.id = static_cast<int64_t>(docs.size());
       docs.push_back(std::move(doc));

@@ -4,6 +4,7 @@
 // delimiters), what requests it makes, which metrics it reports, its chance level Acc_rand and
 // its knowledge stratum (L1 memory, L2 application, L3 reasoning).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,16 @@ struct ExactMatchOptions {
 
 enum class SamplerKind { Random, FirstN };
 
+// An lm-eval YAML task's doc_to_* (format "lm_eval_yaml", lm_eval_yaml.h): each is a field
+// name of the row, a Jinja template (jinja_template.h) or, for choices, a list of templates;
+// rendered per row with lm-eval's rules (ConfigurableTask.doc_to_text / _target / _choice).
+struct DocTemplates {
+  std::string source;                     // the YAML file, for errors
+  std::string text, target, choice;      // "" = unset
+  std::vector<std::string> choice_list;  // doc_to_choice given as a YAML list
+  std::string data_format = "json";      // "json" (JSON lines or one JSON array) | "csv" (header row)
+};
+
 struct TaskSpec {
   std::string name;
   std::string format;        // loader name (see task_loaders.h)
@@ -82,6 +93,7 @@ struct TaskSpec {
   std::string stratum;               // "L1", "L2", "L3" (any label)
   double version = 1.0;              // lm-eval task version
   std::string lm_eval_task;          // corresponding lm-eval task name, "" if none
+  std::shared_ptr<const DocTemplates> templates;  // format "lm_eval_yaml" only
 };
 
 }  // namespace qs

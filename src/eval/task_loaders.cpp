@@ -10,7 +10,7 @@ namespace qs {
 const std::vector<std::string>& known_formats() {
   static const std::vector<std::string> names = [] {
     auto all = loaders::jsonl_formats();
-    for (const char* name : {"mmlu_csv", "hellaswag_txt", "logiqa_txt"}) all.push_back(name);
+    for (const char* name : {"mmlu_csv", "hellaswag_txt", "logiqa_txt", "lm_eval_yaml"}) all.push_back(name);
     return all;
   }();
   return names;
@@ -23,6 +23,7 @@ std::vector<Doc> load_docs(const TaskSpec& spec, const SplitFiles& files, RowPol
   else if (spec.format == "mmlu_csv") docs = loaders::load_mmlu_csv(files, policy, report);
   else if (spec.format == "hellaswag_txt") docs = loaders::load_hellaswag_txt(files, policy, report);
   else if (spec.format == "logiqa_txt") docs = loaders::load_logiqa_txt(files, policy, report);
+  else if (spec.format == "lm_eval_yaml") docs = loaders::load_templated(spec, files, policy, report);
   else throw Error("task '" + spec.name + "'", "unknown format '" + spec.format + "'");
   require(!docs.empty(), files.path,
           "task '" + spec.name + "': no documents" +

@@ -9,6 +9,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/builtin_tasks.h"
+#include "eval/lm_eval_yaml.h"
 #include "eval/task_loaders.h"
 
 namespace qs {
@@ -180,6 +181,13 @@ std::vector<std::string> TaskRegistry::resolve(const std::string& selection) con
 }
 
 void TaskRegistry::load_config(const std::string& path) {
+  if (is_lm_eval_yaml_path(path)) {  // lm-eval task files (lm_eval_yaml.h)
+    for (TaskSpec& spec : load_lm_eval_yaml(path)) {
+      validate(spec, path + " ('" + spec.name + "')");
+      add_or_replace(std::move(spec));
+    }
+    return;
+  }
   json config;
   std::string text = read_file(path);
   if (path.ends_with(".json")) {

@@ -37,6 +37,21 @@ nlohmann::ordered_json quantization_config(const GptqExportConfig& c, bool with_
   nlohmann::ordered_json meta;
   meta["quantizer"] = {"quantscale:" + std::string(quantscale_version())};
   meta["method"] = c.method;
+  // Every option of the run, including those the published keys above do not carry.
+  meta["bits"] = c.bits;
+  meta["group_size"] = c.group_size;
+  meta["sym"] = c.sym;
+  meta["mse"] = c.mse;
+  meta["mse_norm"] = c.mse ? nlohmann::ordered_json(c.mse_norm) : nullptr;
+  meta["mse_grid"] = c.mse ? nlohmann::ordered_json(c.mse_grid) : nullptr;
+  meta["mse_maxshrink"] = c.mse ? nlohmann::ordered_json(c.mse_maxshrink) : nullptr;
+  meta["act_order"] = c.desc_act;
+  meta["static_groups"] = c.static_groups;
+  meta["true_sequential"] = c.true_sequential;
+  meta["damp_percent"] = c.damp_percent;
+  nlohmann::ordered_json damp_used = nlohmann::ordered_json::object();
+  for (const auto& [linear, damp] : c.damp_used) damp_used[linear] = damp;
+  meta["damp_used"] = c.damp_used.empty() ? nlohmann::ordered_json(nullptr) : damp_used;
   const bool calibrated = c.calib_samples > 0;
   meta["calib_samples"] = calibrated ? nlohmann::ordered_json(c.calib_samples) : nullptr;
   meta["seq_len"] = calibrated ? nlohmann::ordered_json(c.seq_len) : nullptr;
@@ -51,11 +66,6 @@ TensorToWrite packed_tensor(const std::string& name, DType dtype, std::vector<in
   auto bytes = std::span(reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(T));
   return tensor_from_bytes(name, dtype, std::move(shape), bytes);
 }
-
-// Files beside the weights that a loader needs unchanged.
-const char* const kCopiedFiles[] = {"tokenizer.json",  "tokenizer_config.json", "special_tokens_map.json",
-                                    "vocab.json",      "merges.txt",            "tokenizer.model",
-                                    "added_tokens.json", "generation_config.json"};
 
 void write_folder(const Checkpoint& source, const std::vector<ExportedLinear>& linears,
                   const GptqExportConfig& config, const std::string& dir) {
@@ -88,12 +98,16 @@ void write_folder(const Checkpoint& source, const std::vector<ExportedLinear>& l
   const std::string source_config = source.dir() + "/config.json";
   auto json = nlohmann::ordered_json::parse(read_file(source_config), nullptr, false);
   require(!json.is_discarded() && json.is_object(), source_config, "not a JSON object");
+  // The scales are fp16; vLLM's non-Marlin gptq kernel refuses bf16 activations (gptq.py,
+  // get_supported_act_dtypes), so a bf16 source would need `--dtype float16` on every `vllm serve`.
+  json["torch_dtype"] = "float16";
+  if (json.contains("dtype")) json["dtype"] = "float16";  // the key Transformers >= 4.56 writes
   json["quantization_config"] = quantization_config(config, true);
   write_file_atomic(dir + "/config.json", json.dump(2) + "\n");
   write_file_atomic(dir + "/quantize_config.json", quantization_config(config, false).dump(2) + "\n");
-  for (const char* file : kCopiedFiles) {
-    const fs::path from = fs::path(source.dir()) / file;
-    if (fs::exists(from)) fs::copy_file(from, fs::path(dir) / file);
+  for (const auto& entry : fs::directory_iterator(source.dir())) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && is_side_file(name)) fs::copy_file(entry.path(), fs::path(dir) / name);
   }
   write_file_atomic(dir + "/" + kExportMarker,
                     "GPTQ checkpoint written by quantscale " + std::string(quantscale_version()) +
@@ -115,6 +129,16 @@ std::string unique_sibling(const fs::path& out, const char* what) {
 }
 
 }  // namespace
+
+bool is_side_file(const std::string& name) {
+  static const char* const kNames[] = {"special_tokens_map.json", "added_tokens.json", "vocab.json", "vocab.txt",
+                                       "merges.txt", "generation_config.json", "chat_template.json",
+                                       "preprocessor_config.json", "processor_config.json"};
+  for (const char* known : kNames)
+    if (name == known) return true;
+  return name.starts_with("tokenizer") || name.ends_with(".jinja") || name.ends_with(".py") ||
+         name.ends_with(".tiktoken") || name.ends_with(".model");
+}
 
 std::string gptq_quantization_config_json(const GptqExportConfig& config, bool with_method) {
   return quantization_config(config, with_method).dump(2);

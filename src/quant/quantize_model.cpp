@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "quant/gptq_weight.h"
 #include "quant/hessian.h"
 #include "quant/model_loader.h"
+#include "quant/vllm_compat.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qs {
@@ -65,12 +67,27 @@ std::vector<float> difference(const std::vector<float>& w, const QuantizedLinear
   return dequantized;
 }
 
+// Shapes vLLM's gptq kernel refuses: a warning, or an error with strict_vllm. Marlin's extra
+// limits only cost speed (vLLM falls back to gptq), so they are a note.
+void check_vllm_shapes(const QuantizeOptions& o, const std::vector<VllmLinearShape>& shapes) {
+  const VllmCompat compat = vllm_compat(o.gptq.grid.bits, o.gptq.group_size, o.gptq.grid.sym, shapes);
+  std::string gptq, marlin;
+  for (const auto& p : compat.gptq_problems) gptq += "\n  " + p;
+  for (const auto& p : compat.marlin_problems) marlin += (marlin.empty() ? "" : "; ") + p;
+  require(!o.strict_vllm || gptq.empty(), "quantize", "vLLM's gptq kernel cannot load this checkpoint (--strict-vllm):" + gptq);
+  if (!gptq.empty()) std::fprintf(stderr, "warning: vLLM's gptq kernel cannot load this checkpoint:%s\n", gptq.c_str());
+  if (!marlin.empty() && o.show_progress)
+    std::fprintf(stderr, "note: vLLM will not use its gptq_marlin kernel for this checkpoint: %s\n", marlin.c_str());
+}
+
 void validate_options(const QuantizeOptions& o, const ModelConfig& config) {
   require(o.method == "gptq" || o.method == "rtn", "quantize", "unknown method '" + o.method + "' (gptq or rtn)");
   validate(o.gptq.grid, "quantize");
   require(o.gptq.group_size == -1 || o.gptq.group_size > 0, "quantize",
           "--group-size must be positive or -1, got " + std::to_string(o.gptq.group_size));
-  require(o.gptq.damp >= 0 && o.gptq.damp <= 1, "quantize", "--damp must be in [0, 1]");
+  // Transformers' GPTQConfig, optimum and AutoGPTQ refuse a checkpoint unless 0 < damp_percent < 1.
+  require(o.gptq.damp > 0 && o.gptq.damp < 1, "quantize",
+          "--damp must be strictly between 0 and 1 (loaders refuse other values), got " + std::to_string(o.gptq.damp));
   require(o.method == "rtn" || !o.calib_file.empty(), "quantize", "GPTQ needs calibration text (--calib FILE)");
   require(o.heldout_samples >= 0, "quantize", "held-out samples must be >= 0");
   if (!o.calib_file.empty()) {  // the cheap checks before tokenizing (sample_windows repeats them)
@@ -80,12 +97,14 @@ void validate_options(const QuantizeOptions& o, const ModelConfig& config) {
             "--seq-len " + std::to_string(o.seq_len) + " exceeds the model's context window of " +
                 std::to_string(config.max_position) + " tokens");
   }
+  std::vector<VllmLinearShape> shapes;
   for (const auto& spec : config.arch->linears) {
     const auto [out, in] = config.linear_shape(spec.role);
     require(in % 32 == 0, std::string(spec.name),
             "in_features " + std::to_string(in) + " is not a multiple of 32, which the GPTQ format needs");
-    (void)out;
+    shapes.push_back({std::string(spec.name), out, in});
   }
+  check_vllm_shapes(o, shapes);
 }
 
 }  // namespace
@@ -260,7 +279,13 @@ QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOp
   e.group_size = options.gptq.group_size;
   e.desc_act = gptq && options.gptq.act_order;
   e.sym = options.gptq.grid.sym;
+  e.mse = options.gptq.grid.mse;
+  e.mse_norm = options.gptq.grid.mse_norm;
+  e.mse_grid = options.gptq.grid.mse_grid;
+  e.mse_maxshrink = options.gptq.grid.mse_maxshrink;
   e.damp_percent = options.gptq.damp;
+  if (gptq)
+    for (const auto& layer : report.layers) e.damp_used.emplace_back(layer.name, layer.damp_used);
   e.true_sequential = gptq && options.true_sequential;
   e.static_groups = gptq && options.gptq.static_groups;
   e.method = options.method;

@@ -30,8 +30,14 @@ namespace qs {
 
 struct QuantizeOptions {
   std::string method = "gptq";  // "gptq" | "rtn"
-  GptqOptions gptq;             // grid (bits, sym, mse), group_size, act_order, static_groups, damp
+  // grid (bits, sym, mse), group_size, act_order, static_groups, damp (0 < damp < 1, as
+  // Transformers, optimum and AutoGPTQ require to load the checkpoint). Symmetric by default, as
+  // AutoGPTQ, GPTQModel and Transformers' GPTQConfig: GPTQModel refuses an asymmetric v1
+  // checkpoint from another quantizer and vLLM's Marlin kernels take symmetric ones only.
+  GptqOptions gptq{.grid = {.sym = true}};
   bool true_sequential = false;
+  // Shapes vLLM's gptq kernel cannot load (vllm_compat.h): an error instead of a warning.
+  bool strict_vllm = false;
   std::string calib_file;       // text; required for gptq, optional for rtn (held-out errors only)
   // The calibration file already tokenized with the model's tokenizer (tokenize_file): callers
   // quantizing one model many times tokenize once. Empty: calib_file is read and tokenized.

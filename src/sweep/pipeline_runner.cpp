@@ -30,6 +30,9 @@ std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint&
   QuantizeOptions options;
   options.method = point.method;
   options.gptq.grid.bits = point.bits;
+  // The study's grid is the GPTQ paper's asymmetric min/max (DESIGN.md), whatever the export
+  // default (symmetric, for loaders) is.
+  options.gptq.grid.sym = false;
   options.gptq.group_size = point.group_size;
   options.calib_file = study.calib_source;
   if (point.calib_samples > 0) options.calib_samples = point.calib_samples;

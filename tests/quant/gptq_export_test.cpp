@@ -31,6 +31,11 @@ struct Fixture {
     TinyShape shape;  // d_model 64, d_ff 128: every in_features a multiple of 32
     write_random_checkpoint(source, tiny_config_json("LlamaForCausalLM", shape), {.dtype = DType::BF16});
     fs::copy_file(test::shared_file("models/tinystories-656k/tokenizer.json"), source + "/tokenizer.json");
+    // Side files a loader needs beside the weights (chat template, trust_remote_code modules).
+    write_file_atomic(source + "/chat_template.jinja", "{{ messages[0]['content'] }}");
+    write_file_atomic(source + "/modeling_custom.py", "# custom code\n");
+    write_file_atomic(source + "/special_tokens_map.json", "{}");
+    write_file_atomic(source + "/training_args.bin", "not a side file");
   }
   // RTN-quantizes every linear of the source checkpoint (3-bit, g32).
   void quantize_all(const Checkpoint& checkpoint) {
@@ -98,13 +103,21 @@ TEST(GptqExport, WritesTheGptqLayoutAndCopiesEverythingElse) {
     ++copied;
   }
   EXPECT_GT(copied, 3);
-  EXPECT_TRUE(fs::exists(out + "/tokenizer.json"));
+  for (const char* side : {"tokenizer.json", "chat_template.jinja", "modeling_custom.py", "special_tokens_map.json"})
+    EXPECT_EQ(read_file(out + "/" + side), read_file(f.source + "/" + side)) << side;
+  EXPECT_FALSE(fs::exists(out + "/training_args.bin"));
 
   // config.json: the source config plus quantization_config with every field the published
   // GPTQ checkpoints record (shared/hf/TheBloke-*-GPTQ), and the quantize_config.json twin.
   auto written_config = nlohmann::json::parse(read_file(out + "/config.json"));
   auto source_config = nlohmann::json::parse(read_file(f.source + "/config.json"));
-  for (auto it = source_config.begin(); it != source_config.end(); ++it) EXPECT_EQ(written_config[it.key()], it.value());
+  // The scales are fp16: the checkpoint says so whatever the source's dtype (bf16 here).
+  ASSERT_EQ(source_config["torch_dtype"], "bfloat16");
+  EXPECT_EQ(written_config["torch_dtype"], "float16");
+  for (auto it = source_config.begin(); it != source_config.end(); ++it)
+    if (it.key() != "torch_dtype") {
+      EXPECT_EQ(written_config[it.key()], it.value()) << it.key();
+    }
   const auto& q = written_config["quantization_config"];
   auto published = nlohmann::json::parse(
       read_file(test::shared_file("hf/TheBloke-Genz-70b-GPTQ/config.json")))["quantization_config"];
@@ -113,7 +126,7 @@ TEST(GptqExport, WritesTheGptqLayoutAndCopiesEverythingElse) {
   EXPECT_EQ(q["bits"], 3);
   EXPECT_EQ(q["group_size"], 32);
   EXPECT_EQ(q["desc_act"], true);
-  EXPECT_EQ(q["sym"], false);
+  EXPECT_EQ(q["sym"], true);  // the default, as every published GPTQ config
   EXPECT_EQ(q["true_sequential"], true);
   EXPECT_EQ(q["static_groups"], false);
   EXPECT_EQ(q["checkpoint_format"], "gptq");
@@ -122,6 +135,10 @@ TEST(GptqExport, WritesTheGptqLayoutAndCopiesEverythingElse) {
   EXPECT_EQ(q["meta"]["quantizer"][0], "quantscale:" + std::string(quantscale_version()));
   EXPECT_EQ(q["meta"]["method"], "gptq");
   EXPECT_TRUE(q["meta"]["calib_samples"].is_null());
+  EXPECT_EQ(q["meta"]["act_order"], true);
+  EXPECT_EQ(q["meta"]["true_sequential"], true);
+  EXPECT_EQ(q["meta"]["mse"], false);
+  EXPECT_TRUE(q["meta"]["damp_used"].is_null());  // none given: RTN-like record
   auto legacy = nlohmann::json::parse(read_file(out + "/quantize_config.json"));
   auto published_legacy = nlohmann::json::parse(read_file(test::shared_file("hf/TheBloke-Genz-70b-GPTQ/quantize_config.json")));
   for (auto it = published_legacy.begin(); it != published_legacy.end(); ++it)
@@ -217,6 +234,42 @@ TEST(QuantizeCommand, OutEqualToTheModelFolderIsRefused) {
   run = test::run_quantscale("quantize " + model + " --method rtn --bits 4 --group-size 32 --overwrite --out " +
                              dir.file("q"));
   EXPECT_EQ(run.exit_code, 0) << run.output;
+}
+
+TEST(GptqExport, SideFilesAreTokenizerTemplateAndCodeFilesOnly) {
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model", "special_tokens_map.json",
+                           "added_tokens.json", "vocab.json", "merges.txt", "chat_template.jinja", "chat_template.json",
+                           "generation_config.json", "configuration_phi.py", "qwen.tiktoken", "spiece.model"})
+    EXPECT_TRUE(is_side_file(name)) << name;
+  for (const char* name : {"config.json", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                           "quantize_config.json", "training_args.bin", "README.md"})
+    EXPECT_FALSE(is_side_file(name)) << name;
+}
+
+// Everything the run chose is in "meta": the grid search and the damping each linear used.
+TEST(GptqExport, MetaRecordsEveryQuantizerOptionAndTheDampingUsed) {
+  GptqExportConfig config;
+  config.mse = true;
+  config.mse_grid = 50;
+  config.static_groups = true;
+  config.damp_percent = 0.05;
+  config.damp_used = {{"model.layers.0.mlp.down_proj", 0.05}, {"model.layers.1.mlp.down_proj", 0.1}};
+  config.calib_samples = 8;
+  config.seq_len = 128;
+  config.seed = 3;
+  config.calib_file = "c.txt";
+  const auto q = nlohmann::json::parse(gptq_quantization_config_json(config, true));
+  const auto& meta = q["meta"];
+  EXPECT_EQ(meta["mse"], true);
+  EXPECT_EQ(meta["mse_grid"], 50);
+  EXPECT_DOUBLE_EQ(meta["mse_norm"].get<double>(), 2.4);
+  EXPECT_EQ(meta["static_groups"], true);
+  EXPECT_EQ(meta["sym"], true);
+  EXPECT_DOUBLE_EQ(meta["damp_percent"].get<double>(), 0.05);
+  EXPECT_DOUBLE_EQ(meta["damp_used"]["model.layers.1.mlp.down_proj"].get<double>(), 0.1);
+  EXPECT_EQ(meta["damp_used"].size(), 2u);
+  EXPECT_EQ(meta["seed"], 3);
+  EXPECT_EQ(meta["calib_file"], "c.txt");
 }
 
 TEST(GptqExport, FailureLeavesNoFolderBehind) {

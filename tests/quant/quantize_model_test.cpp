@@ -33,6 +33,7 @@ QuantizeOptions small_options(const std::string& method, int bits, int group_siz
   o.method = method;
   o.gptq.grid.bits = bits;
   o.gptq.group_size = group_size;
+  o.gptq.grid.sym = false;  // the paper's asymmetric grid: docs/quant.md's figures come from it
   o.calib_file = test::shared_file("calibration/wikitext2_train_5k.txt");
   // Tokenized once per test binary; the sanitizer build (5-10x slower) uses the first 400 kB.
   static const auto tokens = [&] {
@@ -258,6 +259,35 @@ TEST(QuantizeModel, BadRequestsAreClearErrors) {
   expect_error(o, "--calib");
   o = small_options("gptq", 4, 0);
   expect_error(o, "--group-size");
+  // Transformers, optimum and AutoGPTQ load a checkpoint only with 0 < damp_percent < 1.
+  for (double damp : {0.0, 1.0, -0.1}) {
+    o = small_options("gptq", 4, 32);
+    o.gptq.damp = damp;
+    expect_error(o, "--damp must be strictly between 0 and 1");
+  }
+}
+
+// Shapes vLLM's gptq kernel refuses (in_features % G != 0): a warning, an error with strict_vllm.
+TEST(QuantizeModel, StrictVllmRefusesShapesVllmCannotLoad) {
+  test::ScratchDir dir("quantize_vllm");
+  TinyShape shape;
+  shape.d_ff = 96;  // down_proj in_features 96: a multiple of 32, not of the group size 64
+  write_random_checkpoint(dir.file("m"), tiny_config_json("LlamaForCausalLM", shape));
+  QuantizeOptions o;
+  o.method = "rtn";
+  o.gptq.group_size = 64;
+  o.heldout_samples = 0;
+  o.show_progress = false;
+  EXPECT_NO_THROW(quantize_in_memory(dir.file("m"), o));
+  o.strict_vllm = true;
+  try {
+    quantize_in_memory(dir.file("m"), o);
+    ADD_FAILURE() << "expected a --strict-vllm error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mlp.down_proj [64 x 96]"), std::string::npos) << e.what();
+  }
+  o.gptq.group_size = 32;  // divides every in_features: loads
+  EXPECT_NO_THROW(quantize_in_memory(dir.file("m"), o));
 }
 
 TEST(QuantizeCommand, WritesACheckpointThatLoadsAndReportsErrorsCleanly) {
@@ -271,6 +301,25 @@ TEST(QuantizeCommand, WritesACheckpointThatLoadsAndReportsErrorsCleanly) {
   EXPECT_TRUE(std::filesystem::exists(dir.file("rtn3/model.safetensors")));
   EXPECT_TRUE(std::filesystem::exists(dir.file("report.json")));
   EXPECT_EQ(load_model(dir.file("rtn3"))->linear(0, "mlp.down_proj").format(), "GPTQ 3-bit g64");
+  // Symmetric by default; --asym opts out; --sym is still accepted.
+  auto quantization = [&](const std::string& folder) {
+    return nlohmann::json::parse(read_file(dir.file(folder + "/config.json")))["quantization_config"];
+  };
+  EXPECT_EQ(quantization("rtn3")["sym"], true);
+  run = test::run_quantscale("quantize " + model_dir() + " --method rtn --bits 4 --asym --heldout-samples 0 --out " +
+                             dir.file("asym"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(quantization("asym")["sym"], false);
+  EXPECT_EQ(quantization("asym")["meta"]["sym"], false);
+  run = test::run_quantscale("quantize " + model_dir() + " --method rtn --bits 4 --sym --heldout-samples 0 --out " +
+                             dir.file("sym"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(quantization("sym")["sym"], true);
+  run = test::run_quantscale("quantize " + model_dir() + " --method rtn --sym --asym --out " + dir.file("x"));
+  EXPECT_NE(run.exit_code, 0);
+  run = test::run_quantscale("quantize " + model_dir() + " --method gptq --damp 0 --calib " + calib + " --out " + dir.file("x"));
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("--damp must be strictly between 0 and 1"), std::string::npos) << run.output;
   run = test::run_quantscale("quantize " + model_dir() + " --method gptq --bits 6 --calib " + calib + " --out " + dir.file("x"));
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.output.find("unsupported bits 6"), std::string::npos) << run.output;
@@ -293,6 +342,11 @@ TEST(QuantizeCommand, CalibrationFactsReachTheCheckpointAndEvalResults) {
   EXPECT_EQ(meta["seq_len"], 64);
   EXPECT_EQ(meta["seed"], 7);
   EXPECT_EQ(meta["calib_file"], "wikitext2_train_5k.txt");
+  // The damping every linear's Cholesky succeeded with: 2 layers x 7 linears, at least the request.
+  ASSERT_TRUE(meta["damp_used"].is_object());
+  EXPECT_EQ(meta["damp_used"].size(), 14u);
+  for (const auto& [linear, damp] : meta["damp_used"].items()) EXPECT_GE(damp.get<double>(), 0.01) << linear;
+  EXPECT_EQ(config["torch_dtype"], "float16");
   ASSERT_TRUE(meta["quantizer"].is_array());
   EXPECT_EQ(meta["quantizer"][0].get<std::string>().rfind("quantscale:", 0), 0u);
   EXPECT_EQ(nlohmann::json::parse(read_file(dir.file("gptq4/quantize_config.json")))["meta"], meta);
