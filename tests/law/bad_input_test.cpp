@@ -79,7 +79,7 @@ TEST(LawBadInput, AllCollapsedExplainsEveryStratum) {
   EXPECT_NE(run.exit_code, 0);
   EXPECT_THAT(run.output, HasSubstr("no stratum can be fitted"));
   EXPECT_THAT(run.output, HasSubstr("L1: 0 usable point(s)"));
-  EXPECT_THAT(run.output, HasSubstr("collapsed (Acc_adj <= 0)"));
+  EXPECT_THAT(run.output, HasSubstr("collapsed (model at chance at this bit width"));
 }
 
 TEST(LawBadInput, OneModelOnlyLeavesAlphaOutWithAMessage) {
