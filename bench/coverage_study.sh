@@ -2,7 +2,7 @@
 # Issue 15's coverage study at full size: 200 replicated sweeps (8 models, binomial noise,
 # per-model offsets sd 0.08) through the default cluster-robust inference, classical beside.
 # Prints per stratum and exponent the 95% CI coverage and the held-out largest model's 95%
-# prediction-interval coverage; fails outside 0.90–0.98. About 2 minutes on one core.
+# prediction-interval coverage; fails outside 0.90–0.98. About 30 s on one core.
 # Usage: bench/coverage_study.sh [build-dir] [replicates]
 set -euo pipefail
 cd "$(dirname "$0")/.."

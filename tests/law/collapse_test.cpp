@@ -56,10 +56,26 @@ TEST(LawCollapse, TwoBitChanceCellsLeftOutWholeKeepBetaUnbiased) {
               collapsed);
   EXPECT_NEAR(beta, kL3.beta, 0.05);
   EXPECT_GE(collapsed, 4 * 16 * 3);
-  // Contrast, printed only: k = 0 (rows with Acc_adj <= 0, cells where most rows are).
-  PrepOptions truncation;
-  truncation.collapse_sigmas = 0;
-  std::printf("k = 0 rule: mean beta %+.4f\n", mean_beta(truncation, 3));
+  // The old rule (drop only Acc_adj <= 0, row by row) on the same sweeps: β is far off, so
+  // this test fails on code without the rule.
+  std::mt19937_64 rng(3);
+  double old_sum = 0;
+  for (int r = 0; r < 20; ++r) {
+    auto rows = test::binomial_sweep(two_bit_grid(), {"L3"}, {kL3}, below_4b_at_chance_at_2_bits(), rng);
+    std::vector<LawPoint> points;
+    for (const auto& o : rows) {
+      double adj = (o.acc - o.acc_rand) / (1 - o.acc_rand);
+      if (adj <= 0 || adj >= 1) continue;
+      LawPoint p;
+      p.model = o.model, p.n_params = static_cast<double>(o.n_params), p.bits = o.bits, p.group_size = o.group_size;
+      p.calib_samples = o.calib_samples, p.y = std::log(-std::log(adj));
+      points.push_back(p);
+    }
+    StratumFit fit = fit_stratum("L3", Response::Accuracy, points, all_factors(), SeKind::Classical);
+    old_sum += fit.ols.coef[coefficient_index(fit, Factor::B)];
+  }
+  std::printf("old truncation rule: mean beta %+.4f\n", old_sum / 20);
+  EXPECT_GT(std::fabs(old_sum / 20 - kL3.beta), 0.1);
 }
 
 TEST(LawCollapse, ExcludeBitsLeavesTheBitWidthOutAndCountsIt) {

@@ -7,7 +7,7 @@
 // 0.90–0.98, widened to 0.95 ± 3 binomial SDs of the replicate count when that is wider (so a
 // short run cannot fail by chance: 40 replicates → 0.846–1). Classical coverage is printed
 // beside for contrast. 40 replicates in the unit test (~25 s); the 200 with
-// QS_COVERAGE_REPLICATES=200 (bench/coverage_study.sh, ~2 min).
+// QS_COVERAGE_REPLICATES=200 (bench/coverage_study.sh, ~30 s).
 #include <gtest/gtest.h>
 
 #include <algorithm>
