@@ -70,6 +70,9 @@ json fit_to_json(const StratumFit& fit, const BootstrapResult& bootstrap) {
   j["within_model_variance"] = fit.within_model_variance;
   j["between_model_variance"] = fit.between_model_variance;
   j["within_model_df"] = fit.within_model_df;
+  if (!std::isnan(fit.noise_log_intercept))
+    j["noise_function"] = {{"log_intercept", fit.noise_log_intercept}, {"log_slope", fit.noise_log_slope},
+                           {"excess_variance", fit.excess_within_variance}};
   j["between_model_df"] = fit.between_model_df;
   j["sigma2"] = o.sigma2;
   j["residual_se"] = o.residual_se;
@@ -132,6 +135,12 @@ StratumFit fit_from_json(const json& j) {
   fit.between_model_variance = j.value("between_model_variance", 0.0);
   fit.within_model_df = j.value("within_model_df", static_cast<double>(o.df_resid));
   fit.between_model_df = j.value("between_model_df", 0.0);
+  if (j.contains("noise_function")) {
+    const json& noise = j.at("noise_function");
+    fit.noise_log_intercept = noise.at("log_intercept").get<double>();
+    fit.noise_log_slope = noise.at("log_slope").get<double>();
+    fit.excess_within_variance = noise.at("excess_variance").get<double>();
+  }
   o.n = j.at("n").get<int>();
   o.r2 = j.at("r2").get<double>();
   o.adj_r2 = j.at("adj_r2").get<double>();

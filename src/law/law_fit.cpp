@@ -117,6 +117,31 @@ OlsResult fit_points(const std::vector<LawPoint>& points, const std::vector<Fact
   return out;
 }
 
+namespace {
+
+// ln se_y² = c0 + c1·ŷ by least squares (law_fit.h); left NaN when a point has no se_y.
+void estimate_noise_function(StratumFit& fit, const std::vector<LawPoint>& points) {
+  fit.noise_log_intercept = NAN;
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, mean_var = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (!(points[i].y_se > 0 && std::isfinite(points[i].y_se))) return;
+    double x = fit.ols.fitted[i], v = std::log(points[i].y_se * points[i].y_se);
+    n += 1, sx += x, sy += v, sxx += x * x, sxy += x * v, mean_var += points[i].y_se * points[i].y_se;
+  }
+  double denominator = n * sxx - sx * sx;
+  if (n < 3 || !(denominator > 0)) return;
+  fit.noise_log_slope = (n * sxy - sx * sy) / denominator;
+  fit.noise_log_intercept = (sy - fit.noise_log_slope * sx) / n;
+  fit.excess_within_variance = std::max(0.0, fit.within_model_variance - mean_var / n);
+}
+
+}  // namespace
+
+double within_variance_at(const StratumFit& fit, double y_hat) {
+  if (std::isnan(fit.noise_log_intercept)) return fit.within_model_variance;
+  return fit.excess_within_variance + std::exp(fit.noise_log_intercept + fit.noise_log_slope * y_hat);
+}
+
 std::vector<std::string> model_of_points(const std::vector<LawPoint>& points) {
   std::vector<std::string> models;
   models.reserve(points.size());
@@ -152,6 +177,7 @@ void estimate_variance_components(StratumFit& fit, const std::vector<LawPoint>& 
     double n0 = (n - sum_n2 / n) / (g_count - 1);
     fit.between_model_variance = std::max(0.0, (msb - fit.within_model_variance) / n0);
   }
+  estimate_noise_function(fit, points);
 }
 
 StratumFit fit_stratum(const std::string& stratum, Response response, const std::vector<LawPoint>& points,

@@ -42,6 +42,13 @@ struct StratumFit {
   // (σ²_w), by the method of moments on the residuals (see between_model_variance below).
   double within_model_variance = 0, between_model_variance = 0;
   double within_model_df = 0, between_model_df = 0;  // their degrees of freedom
+  // The measurement (binomial) part of σ²_w is not the same everywhere: near chance and near
+  // the ceiling y = ln(−ln Acc_adj) is noisier. From the points' delta-method se_y:
+  //   ln se_y² ≈ c0 + c1·ŷ  (least squares over the points),
+  //   excess = max(0, σ²_w − mean se_y²)  (lack of fit beyond measurement noise),
+  // so a new point's within-model variance is excess + exp(c0 + c1·ŷ0) (predict.h). NaN c0:
+  // no acc_stderr, σ²_w is used as is.
+  double noise_log_intercept = NAN, noise_log_slope = 0, excess_within_variance = 0;
   bool collinearity_warning = false;  // collinearity condition number > kCollinearityWarning
 };
 
@@ -79,6 +86,9 @@ std::vector<std::string> model_of_points(const std::vector<LawPoint>& points);
 // k_b = coefficients that vary only between models (ln A, and α when N is in the fit).
 // τ² is 0 when G ≤ k_b (nothing left to estimate it from).
 void estimate_variance_components(StratumFit& fit, const std::vector<LawPoint>& points);
+
+// σ²_w at a point whose fitted y is `y_hat` (the noise function above, or σ²_w).
+double within_variance_at(const StratumFit& fit, double y_hat);
 
 // The raw value of a factor for a point (N in parameters, B in bits, G, Cb in samples).
 double factor_value(Factor factor, const LawPoint& point);

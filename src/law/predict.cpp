@@ -72,7 +72,7 @@ StratumPrediction predict_stratum(const StratumFit& fit, const Configuration& co
     // with Welch–Satterthwaite df over the three estimated parts (var_mean on the smallest
     // coefficient df: conservative).
     double parts[3][2] = {{var_mean, o.df_inference},
-                          {fit.within_model_variance, fit.within_model_df},
+                          {within_variance_at(fit, y), fit.within_model_df},
                           {fit.between_model_variance, fit.between_model_df}};
     double total = 0, denominator = 0;
     for (const auto& [v, d] : parts) {
