@@ -12,8 +12,9 @@ namespace qs::cli {
 namespace {
 
 struct RecommendArgs {
-  std::string fit_file, params, nonembed, memory, floors;
-  std::string bits = "2,3,4,8", group_sizes = "32,64,128,1024", calib_samples = "8,32,128,1024";
+  std::string fit_file, params, nonembed, memory;
+  std::vector<std::string> floors;  // --min may repeat; one floor per stratum
+  std::string bits, group_sizes = "32,64,128,1024", calib_samples = "8,32,128,1024";
   bool conservative = false;
 };
 
@@ -28,8 +29,11 @@ int run_recommend(const RecommendArgs& args) {
   options.n_params = law::parse_count(args.params, "--params");
   if (!args.nonembed.empty()) options.nonembed_params = law::parse_count(args.nonembed, "--nonembed-params");
   if (!args.memory.empty()) options.memory_budget = law::parse_bytes(args.memory, "--memory");
-  options.floors = law::parse_floors(args.floors);
-  options.bits = law::parse_int_list(args.bits, "--bits");
+  std::string floors;
+  for (const auto& f : args.floors) floors.append(floors.empty() ? "" : ",").append(f);
+  options.floors = law::parse_floors(floors);
+  options.bits_given = !args.bits.empty();
+  if (options.bits_given) options.bits = law::parse_int_list(args.bits, "--bits");
   options.group_sizes = law::parse_int_list(args.group_sizes, "--group-sizes");
   options.calib_samples = law::parse_int_list(args.calib_samples, "--calib-samples");
   options.conservative = args.conservative;
@@ -78,7 +82,8 @@ const CommandRegistration registration{
        sub.add_option("--nonembed-params", args->nonembed, "non-embedding parameters (quantized); default: inferred");
        sub.add_option("--memory", args->memory, "memory budget (6GiB, 5.5GB)");
        sub.add_option("--min", args->floors, "floors on predicted Acc_adj, e.g. L3=0.9,L1=0.5")->required();
-       sub.add_option("--bits", args->bits, "candidate bit widths")->capture_default_str();
+       sub.add_option("--bits", args->bits,
+                      "candidate bit widths (default: those of 2,3,4,8 inside the fitted data's range)");
        sub.add_option("--group-sizes", args->group_sizes, "candidate group sizes")->capture_default_str();
        sub.add_option("--calib-samples", args->calib_samples, "candidate calibration sizes")->capture_default_str();
        sub.add_flag("--conservative", args->conservative, "floors on the lower 95% prediction bound");

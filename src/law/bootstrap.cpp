@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/progress.h"
+#include "law/wls.h"
 
 namespace qs::law {
 namespace {
@@ -74,7 +75,13 @@ BootstrapResult cluster_bootstrap(const std::vector<StratumFit>& fits, const std
         for (size_t i : by_model[s][m]) sample.push_back(points[s][i]);
       y.clear();
       for (const auto& p : sample) y.push_back(p.y);
-      if (!ols_coefficients(build_design(sample, fits[s].factors), y, coef)) continue;
+      Design x = build_design(sample, fits[s].factors);
+      if (fits[s].estimator == Estimator::Wls) {  // the same estimator as the fit
+        WhitenedData w = whiten(x, y, wls_weights(sample));
+        x = std::move(w.x);
+        y = std::move(w.y);
+      }
+      if (!ols_coefficients(x, y, coef)) continue;
       for (size_t k = 0; k < coef.size(); ++k) draws[s][k][r] = coef[k];
     }
     progress.advance();

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "law/predict.h"
+
 namespace qs::law {
 
 double natural_response(Response response, double y) {
@@ -26,6 +28,7 @@ StratumExtrapolation leave_one_model_out(const StratumFit& fit, const std::vecto
   double largest = 0;
   for (const auto& [model, n] : model_size) largest = std::max(largest, n);
   double sum_sq = 0, sum_abs = 0;
+  int sum_inside = 0;
   for (const auto& [model, n] : model_size) {
     HeldOutModel h;
     h.model = model;
@@ -34,35 +37,38 @@ StratumExtrapolation leave_one_model_out(const StratumFit& fit, const std::vecto
     std::vector<LawPoint> train, test;
     for (const auto& p : points) (p.model == model ? test : train).push_back(p);
     h.n_points = static_cast<int>(test.size());
-    std::vector<double> y, coef;
-    for (const auto& p : train) y.push_back(p.y);
-    if (!ols_coefficients(build_design(train, fit.factors), y, coef)) {
+    StratumFit train_fit = fit_stratum(fit.stratum, fit.response, train, fit.factors, fit.ols.se_kind, fit.estimator);
+    if (!train_fit.fitted || train_fit.factors != fit.factors) {
       h.message = "the other models do not identify every exponent";
       out.held_out.push_back(h);
       continue;
     }
-    Design x = build_design(test, fit.factors);
     double sq = 0, bias = 0, abs_natural = 0;
-    for (int r = 0; r < x.rows; ++r) {
-      double predicted = 0;
-      for (int c = 0; c < x.cols; ++c) predicted += x.at(r, c) * coef[c];
-      double error = predicted - test[r].y;
+    int inside = 0;
+    for (const auto& p : test) {
+      StratumPrediction pred = predict_stratum(train_fit, {p.n_params, p.bits, p.group_size, p.calib_samples});
+      double error = pred.y.value - p.y;
       sq += error * error;
       bias += error;
-      abs_natural += std::fabs(natural_response(fit.response, predicted) - natural_response(fit.response, test[r].y));
+      abs_natural += std::fabs(natural_response(fit.response, pred.y.value) - natural_response(fit.response, p.y));
+      inside += pred.y.low <= p.y && p.y <= pred.y.high;
     }
+    const int rows = static_cast<int>(test.size());
     h.evaluated = true;
-    h.rmse_y = std::sqrt(sq / x.rows);
-    h.bias_y = bias / x.rows;
-    h.mae_natural = abs_natural / x.rows;
+    h.rmse_y = std::sqrt(sq / rows);
+    h.bias_y = bias / rows;
+    h.mae_natural = abs_natural / rows;
+    h.coverage = inside / static_cast<double>(rows);
     sum_sq += sq;
     sum_abs += abs_natural;
-    out.evaluated_points += x.rows;
+    sum_inside += inside;
+    out.evaluated_points += rows;
     out.held_out.push_back(h);
   }
   if (out.evaluated_points > 0) {
     out.rmse_y = std::sqrt(sum_sq / out.evaluated_points);
     out.mae_natural = sum_abs / out.evaluated_points;
+    out.coverage = sum_inside / static_cast<double>(out.evaluated_points);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "law/robust_inference.h"
 
 namespace qs::law {
 namespace {
@@ -48,7 +49,8 @@ json fit_to_json(const StratumFit& fit, const BootstrapResult& bootstrap) {
   json coefficients = json::array();
   for (int k = 0; k < o.p; ++k) {
     json c = {{"name", o.names[k]}, {"estimate", o.coef[k]}, {"se", o.se[k]},         {"se_hc3", o.se_hc3[k]},
-              {"t", o.t[k]},        {"p", o.p_value[k]},     {"ci_low", o.ci_low[k]}, {"ci_high", o.ci_high[k]}};
+              {"t", o.t[k]},        {"p", o.p_value[k]},     {"ci_low", o.ci_low[k]}, {"ci_high", o.ci_high[k]},
+              {"df", k < static_cast<int>(o.df_coef.size()) ? o.df_coef[k] : o.df_inference}};
     auto s = bootstrap.exponents.find(fit.stratum);
     if (k > 0 && s != bootstrap.exponents.end()) {
       auto ci = s->second.find(fit.factors[k - 1]);
@@ -60,6 +62,18 @@ json fit_to_json(const StratumFit& fit, const BootstrapResult& bootstrap) {
   j["coefficients"] = coefficients;
   j["cov"] = matrix_to_json(o.cov, o.p);
   j["cov_hc3"] = matrix_to_json(o.cov_hc3, o.p);
+  j["estimator"] = estimator_name(fit.estimator);
+  j["residual_variance"] = fit.residual_variance;
+  j["se_kind"] = se_kind_name(o.se_kind);
+  j["df_inference"] = o.df_inference;
+  j["clusters"] = o.clusters;
+  j["within_model_variance"] = fit.within_model_variance;
+  j["between_model_variance"] = fit.between_model_variance;
+  j["within_model_df"] = fit.within_model_df;
+  if (!std::isnan(fit.noise_log_intercept))
+    j["noise_function"] = {{"log_intercept", fit.noise_log_intercept}, {"log_slope", fit.noise_log_slope},
+                           {"excess_variance", fit.excess_within_variance}};
+  j["between_model_df"] = fit.between_model_df;
   j["sigma2"] = o.sigma2;
   j["residual_se"] = o.residual_se;
   j["df_resid"] = o.df_resid;
@@ -73,6 +87,9 @@ json fit_to_json(const StratumFit& fit, const BootstrapResult& bootstrap) {
   j["collinearity_warning"] = fit.collinearity_warning;
   return j;
 }
+
+// A number written as null (nlohmann writes NaN so: a "not estimable" interval) reads as NaN.
+double number_or_nan(const json& v) { return v.is_null() ? NAN : v.get<double>(); }
 
 StratumFit fit_from_json(const json& j) {
   StratumFit fit;
@@ -95,18 +112,35 @@ StratumFit fit_from_json(const json& j) {
   for (const auto& c : coefficients) {
     o.names.push_back(c.at("name").get<std::string>());
     o.coef.push_back(c.at("estimate").get<double>());
-    o.se.push_back(c.at("se").get<double>());
+    o.se.push_back(number_or_nan(c.at("se")));
     o.se_hc3.push_back(c.at("se_hc3").get<double>());
-    o.t.push_back(c.at("t").get<double>());
-    o.p_value.push_back(c.at("p").get<double>());
-    o.ci_low.push_back(c.at("ci_low").get<double>());
-    o.ci_high.push_back(c.at("ci_high").get<double>());
+    o.t.push_back(number_or_nan(c.at("t")));
+    o.p_value.push_back(number_or_nan(c.at("p")));
+    o.ci_low.push_back(number_or_nan(c.at("ci_low")));
+    o.ci_high.push_back(number_or_nan(c.at("ci_high")));
+    if (c.contains("df")) o.df_coef.push_back(c.at("df").get<double>());
   }
   o.cov = matrix_from_json(j.at("cov"), o.p);
   o.cov_hc3 = matrix_from_json(j.at("cov_hc3"), o.p);
   o.sigma2 = j.at("sigma2").get<double>();
   o.residual_se = j.at("residual_se").get<double>();
   o.df_resid = j.at("df_resid").get<int>();
+  // Files from before cluster-robust inference: classical, one variance component.
+  o.se_kind = parse_se_kind(j.value("se_kind", std::string("classical")));
+  o.df_inference = j.value("df_inference", static_cast<double>(o.df_resid));
+  o.clusters = j.value("clusters", 0);
+  fit.estimator = parse_estimator(j.value("estimator", std::string("ols")));
+  fit.residual_variance = j.value("residual_variance", o.sigma2);
+  fit.within_model_variance = j.value("within_model_variance", o.sigma2);
+  fit.between_model_variance = j.value("between_model_variance", 0.0);
+  fit.within_model_df = j.value("within_model_df", static_cast<double>(o.df_resid));
+  fit.between_model_df = j.value("between_model_df", 0.0);
+  if (j.contains("noise_function")) {
+    const json& noise = j.at("noise_function");
+    fit.noise_log_intercept = noise.at("log_intercept").get<double>();
+    fit.noise_log_slope = noise.at("log_slope").get<double>();
+    fit.excess_within_variance = noise.at("excess_variance").get<double>();
+  }
   o.n = j.at("n").get<int>();
   o.r2 = j.at("r2").get<double>();
   o.adj_r2 = j.at("adj_r2").get<double>();
@@ -156,13 +190,14 @@ json analyses_to_json(const LawStudy& study) {
         m["rmse_y"] = h.rmse_y;
         m["bias_y"] = h.bias_y;
         m["mae_natural"] = h.mae_natural;
+        m["interval_coverage"] = h.coverage;
       } else {
         m["message"] = h.message;
       }
       held.push_back(m);
     }
     extrapolation.push_back({{"stratum", e.stratum}, {"held_out", held}, {"rmse_y", e.rmse_y},
-                             {"mae_natural", e.mae_natural}, {"points", e.evaluated_points}, {"message", e.message}});
+                             {"mae_natural", e.mae_natural}, {"interval_coverage", e.coverage}, {"points", e.evaluated_points}, {"message", e.message}});
   }
   return {{"ablations", ablations},
           {"strata_differences", differences},
@@ -185,6 +220,8 @@ json study_to_json(const LawStudy& study) {
   for (Factor f : study.options.prep.factors) factors.push_back(factor_name(f));
   j["requested_factors"] = factors;
   j["n_definition"] = study.options.prep.nonembedding_n ? "nonembedding" : "total";
+  j["se"] = se_kind_name(study.options.se_kind);
+  j["estimator"] = estimator_name(study.options.estimator);
   json models = json::array();
   for (const auto& m : study.models)
     models.push_back({{"name", m.name}, {"architecture", m.architecture}, {"n_params", m.n_params},
@@ -209,6 +246,8 @@ LawStudy study_from_json(const json& j, const std::string& where) {
     study.options.prep.factors.clear();
     for (const auto& f : j.at("requested_factors")) study.options.prep.factors.push_back(parse_factor(f.get<std::string>()));
     study.options.prep.nonembedding_n = j.at("n_definition").get<std::string>() == "nonembedding";
+    study.options.se_kind = parse_se_kind(j.value("se", std::string("classical")));  // older files: classical
+    study.options.estimator = parse_estimator(j.value("estimator", std::string("ols")));
     for (const auto& m : j.at("models"))
       study.models.push_back({m.at("name").get<std::string>(), m.at("architecture").get<std::string>(),
                               m.at("n_params").get<double>(), m.at("n_params_nonembed").get<double>()});

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <set>
 
 #include "core/error.h"
+#include "law/collapse.h"
 
 namespace qs::law {
 
@@ -90,6 +92,8 @@ namespace {
 std::string configuration_exclusion(const Observation& o, const PrepOptions& options, const std::string& method) {
   if (o.method == "fp") return "full-precision baseline (reference, not fitted)";
   if (o.method != method) return "method " + o.method + " (fitting " + method + ")";
+  if (std::find(options.exclude_bits.begin(), options.exclude_bits.end(), o.bits) != options.exclude_bits.end())
+    return "bit width excluded (--exclude-bits)";
   for (Factor f : options.factors) {
     if (!std::isnan(factor_regressor(f, 1, o.bits, o.group_size, o.calib_samples))) continue;
     if (f == Factor::G) return "per-channel (G = -1) while G is a factor";
@@ -110,6 +114,15 @@ PreparedData prepare_law_data(const std::vector<Observation>& rows, const PrepOp
     data.method = any_gptq ? "gptq" : "rtn";
   }
   require(data.method == "gptq" || data.method == "rtn", "--method", "must be auto, gptq or rtn");
+  // Cells at chance are decided over the rows that could otherwise enter an accuracy fit.
+  auto cells_at_chance = collapsed_cells(rows, options.collapse_sigmas, [&](const Observation& o) {
+    return configuration_exclusion(o, options, data.method).empty() && !std::isnan(o.acc) && !std::isnan(o.acc_rand);
+  });
+  char k_text[32];
+  std::snprintf(k_text, sizeof k_text, "%g", options.collapse_sigmas);
+  const std::string row_collapse = std::string("collapsed (Acc_adj <= ") + k_text + " SE)";
+  const std::string cell_collapse = std::string("collapsed (model at chance at this bit width: most rows Acc_adj <= ") +
+                                    k_text + " SE)";
   std::set<std::string> perplexity_points;
   for (const auto& o : rows) {
     auto exclude = [&](const std::string& stratum, const std::string& reason) {
@@ -131,13 +144,16 @@ PreparedData prepare_law_data(const std::vector<Observation>& rows, const PrepOp
     double acc_adj = (o.acc - o.acc_rand) / (1 - o.acc_rand);
     std::string acc_reason = reason;
     if (acc_reason.empty() && (std::isnan(o.acc) || std::isnan(o.acc_rand))) acc_reason = "missing accuracy";
-    if (acc_reason.empty() && acc_adj <= 0) acc_reason = "collapsed (Acc_adj <= 0)";
+    if (acc_reason.empty() && cells_at_chance.count({o.stratum, o.model, o.bits})) acc_reason = cell_collapse;
+    if (acc_reason.empty() && row_collapsed(o, options.collapse_sigmas)) acc_reason = row_collapse;
     if (acc_reason.empty() && acc_adj >= 1) acc_reason = "saturated (Acc_adj >= 1)";
     if (!acc_reason.empty()) {
       exclude(o.stratum, acc_reason);
     } else {
       p.stratum = o.stratum;
       p.y = std::log(-std::log(acc_adj));
+      double se_adj = o.acc_stderr / (1 - o.acc_rand);
+      p.y_se = se_adj > 0 ? se_adj / std::fabs(acc_adj * std::log(acc_adj)) : NAN;
       data.accuracy[o.stratum].push_back(p);
       data.accuracy[kGeneralStratum].push_back(p);
     }
@@ -156,6 +172,7 @@ PreparedData prepare_law_data(const std::vector<Observation>& rows, const PrepOp
     p.task = "wikitext";
     p.acc_rand = 0;
     p.y = std::log(degradation);
+    p.y_se = NAN;
     data.perplexity.push_back(p);
   }
   return data;

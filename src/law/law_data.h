@@ -4,8 +4,9 @@
 //   regressors ln N, ln log2 B, ln log2 Cb, ln G
 // and, for the perplexity response ("L0 language modelling"), y = ln(ln(ppl_q / ppl_fp)).
 // Every row that cannot enter a fit is counted with its reason, stratum and bit width
-// (docs/law.md lists the rules: collapse, saturation, fp baseline, per-channel G, no
-// calibration, other method, missing values).
+// (docs/law.md lists the rules: collapse (collapse.h), saturation, fp baseline, excluded bit
+// widths, per-channel G, no calibration, other method, missing values).
+#include <cmath>
 #include <map>
 #include <string>
 #include <tuple>
@@ -38,12 +39,17 @@ struct LawPoint {
   int bits = 0, group_size = 0, calib_samples = 0;
   double acc_rand = 0;
   double y = 0;  // the log-space response
+  // Delta-method SE of y from acc_stderr: y = ln(−ln a), dy/da = 1/(a ln a), so
+  // se_y = (acc_stderr/(1 − Acc_rand)) / |a ln a| (NaN when acc_stderr is missing or 0; L0).
+  double y_se = NAN;
 };
 
 struct PrepOptions {
   std::vector<Factor> factors = all_factors();
   std::string method = "auto";   // "auto": gptq if the data has any, else rtn; or gptq / rtn
   bool nonembedding_n = false;   // N = n_params_nonembed instead of n_params
+  double collapse_sigmas = 2.0;  // k of the collapse rule (collapse.h)
+  std::vector<int> exclude_bits; // bit widths left out entirely (--exclude-bits 2, as the paper)
 };
 
 struct PreparedData {

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "core/error.h"
+#include "law/wls.h"
 
 namespace qs::law {
 namespace {
@@ -24,6 +26,26 @@ std::string not_identifiable(Factor factor, size_t distinct_models, double value
   if (factor == Factor::N && distinct_models == 1) what += "one model only";
   else what += "only one value of " + factor_name(factor);
   return what + " (" + factor_name(factor) + " = " + format_value(factor, value) + "); left out of the fit";
+}
+
+// The requested covariance, with what too few models cannot support said in the messages.
+void apply_stratum_inference(StratumFit& fit, SeKind se_kind) {
+  int models = static_cast<int>(fit.models.size());
+  if (clustered(se_kind) && models < 2) {
+    fit.messages.push_back("one model: its offset is the intercept, so intervals use HC3 within that model");
+    se_kind = SeKind::HC3;
+  }
+  apply_inference(fit.ols, se_kind);
+  int k_alpha = -1;
+  for (size_t k = 0; k < fit.factors.size(); ++k)
+    if (fit.factors[k] == Factor::N) k_alpha = static_cast<int>(k) + 1;
+  if (clustered(se_kind) && models < kMinModelsForAlpha && k_alpha >= 0) {
+    fit.ols.se[k_alpha] = fit.ols.t[k_alpha] = fit.ols.p_value[k_alpha] = NAN;
+    fit.ols.ci_low[k_alpha] = fit.ols.ci_high[k_alpha] = NAN;
+    fit.messages.push_back("only " + std::to_string(models) + " models: α's uncertainty cannot be estimated (needs >= " +
+                           std::to_string(kMinModelsForAlpha) +
+                           " models, each is one observation of α); see the model bootstrap and leave-one-model-out");
+  }
 }
 
 }  // namespace
@@ -57,8 +79,109 @@ int coefficient_index(const StratumFit& fit, Factor factor) {
   return it == fit.factors.end() ? -1 : 1 + static_cast<int>(it - fit.factors.begin());
 }
 
+std::string estimator_name(Estimator estimator) { return estimator == Estimator::Wls ? "wls" : "ols"; }
+
+Estimator parse_estimator(const std::string& text) {
+  if (text == "ols") return Estimator::Ols;
+  if (text == "wls") return Estimator::Wls;
+  throw Error("--estimator", "must be ols or wls, got '" + text + "'");
+}
+
+std::vector<double> wls_weights(const std::vector<LawPoint>& points) {
+  std::vector<double> weights;
+  for (const auto& p : points) {
+    if (!(p.y_se > 0 && std::isfinite(p.y_se))) return {};
+    weights.push_back(1 / (p.y_se * p.y_se));
+  }
+  return weights;
+}
+
+OlsResult fit_points(const std::vector<LawPoint>& points, const std::vector<Factor>& factors, Estimator estimator,
+                     SeKind se_kind) {
+  std::vector<double> y;
+  for (const auto& p : points) y.push_back(p.y);
+  Design x = build_design(points, factors);
+  OlsResult out;
+  if (estimator == Estimator::Wls) {
+    std::vector<double> weights = wls_weights(points);
+    require(!weights.empty(), "wls", "a point has no standard error (acc_stderr) to weight it by");
+    WhitenedData w = whiten(x, y, weights);
+    out = ols_fit(w.x, w.y);
+    add_cluster_covariance(out, w.x, model_of_points(points));  // on whitened scores, as statsmodels
+    unwhiten(out, x, y, weights);
+  } else {
+    out = ols_fit(x, y);
+    add_cluster_covariance(out, x, model_of_points(points));
+  }
+  if (se_kind != SeKind::Classical) apply_inference(out, se_kind);
+  return out;
+}
+
+namespace {
+
+// ln se_y² = c0 + c1·ŷ by least squares (law_fit.h); left NaN when a point has no se_y.
+void estimate_noise_function(StratumFit& fit, const std::vector<LawPoint>& points) {
+  fit.noise_log_intercept = NAN;
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, mean_var = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (!(points[i].y_se > 0 && std::isfinite(points[i].y_se))) return;
+    double x = fit.ols.fitted[i], v = std::log(points[i].y_se * points[i].y_se);
+    n += 1, sx += x, sy += v, sxx += x * x, sxy += x * v, mean_var += points[i].y_se * points[i].y_se;
+  }
+  double denominator = n * sxx - sx * sx;
+  if (n < 3 || !(denominator > 0)) return;
+  fit.noise_log_slope = (n * sxy - sx * sy) / denominator;
+  fit.noise_log_intercept = (sy - fit.noise_log_slope * sx) / n;
+  fit.excess_within_variance = std::max(0.0, fit.within_model_variance - mean_var / n);
+}
+
+}  // namespace
+
+double within_variance_at(const StratumFit& fit, double y_hat) {
+  if (std::isnan(fit.noise_log_intercept)) return fit.within_model_variance;
+  return fit.excess_within_variance + std::exp(fit.noise_log_intercept + fit.noise_log_slope * y_hat);
+}
+
+std::vector<std::string> model_of_points(const std::vector<LawPoint>& points) {
+  std::vector<std::string> models;
+  models.reserve(points.size());
+  for (const auto& p : points) models.push_back(p.model);
+  return models;
+}
+
+void estimate_variance_components(StratumFit& fit, const std::vector<LawPoint>& points) {
+  const OlsResult& o = fit.ols;
+  std::map<std::string, std::pair<int, double>> by_model;  // n_g, Σ e
+  for (size_t i = 0; i < points.size(); ++i) {
+    auto& m = by_model[points[i].model];
+    m.first += 1;
+    m.second += o.residuals[i];
+  }
+  const double n = o.n, g_count = static_cast<double>(by_model.size());
+  const int k_between = 1 + (coefficient_index(fit, Factor::N) >= 0 ? 1 : 0);
+  double within_ss = 0, between_ss = 0, sum_n2 = 0;
+  for (double e : o.residuals) within_ss += e * e;  // in y's units (o.rss is Σ w e² under WLS)
+  for (const auto& [model, m] : by_model) {
+    double mean = m.second / m.first;
+    between_ss += m.first * mean * mean;
+    sum_n2 += static_cast<double>(m.first) * m.first;
+  }
+  within_ss -= between_ss;  // Σ (e − ē_g)² = Σ e² − Σ n_g ē_g²
+  double within_df = n - g_count - (o.p - k_between);
+  fit.within_model_variance = within_df > 0 ? std::max(0.0, within_ss) / within_df : fit.residual_variance;
+  fit.within_model_df = within_df > 0 ? within_df : o.df_resid;
+  fit.between_model_variance = 0;
+  fit.between_model_df = std::max(0.0, g_count - k_between);
+  if (g_count > k_between && g_count > 1) {
+    double msb = between_ss / (g_count - k_between);
+    double n0 = (n - sum_n2 / n) / (g_count - 1);
+    fit.between_model_variance = std::max(0.0, (msb - fit.within_model_variance) / n0);
+  }
+  estimate_noise_function(fit, points);
+}
+
 StratumFit fit_stratum(const std::string& stratum, Response response, const std::vector<LawPoint>& points,
-                       const std::vector<Factor>& requested) {
+                       const std::vector<Factor>& requested, SeKind se_kind, Estimator estimator) {
   StratumFit fit;
   fit.stratum = stratum;
   fit.response = response;
@@ -101,9 +224,18 @@ StratumFit fit_stratum(const std::string& stratum, Response response, const std:
                            std::to_string(1 + kept.size()) + " coefficients: nothing can be estimated");
     return fit;
   }
-  std::vector<double> y;
-  for (const auto& p : points) y.push_back(p.y);
-  fit.ols = ols_fit(build_design(points, kept), y);
+  if (estimator == Estimator::Wls && wls_weights(points).empty()) {
+    fit.messages.push_back("WLS needs acc_stderr (> 0) on every point: fitted by OLS instead");
+    estimator = Estimator::Ols;
+  }
+  fit.estimator = estimator;
+  // Classical here; apply_stratum_inference switches to what was asked (and says what not).
+  fit.ols = fit_points(points, kept, estimator, SeKind::Classical);
+  apply_stratum_inference(fit, se_kind);
+  double sum_sq = 0;
+  for (double e : fit.ols.residuals) sum_sq += e * e;
+  fit.residual_variance = sum_sq / fit.ols.df_resid;
+  estimate_variance_components(fit, points);
   fit.fitted = true;
   fit.collinearity_warning = fit.ols.collinearity_condition_number > kCollinearityWarning;
   if (fit.collinearity_warning) {

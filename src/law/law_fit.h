@@ -5,16 +5,24 @@
 // or that is collinear with the factors before it is left out with a message saying what
 // cannot be estimated; its constant value is kept so predictions can say what they assume.
 // A stratum with fewer than kMinUsablePoints usable points is not fitted (message, no throw).
+// Inference (SEs, CIs, tests, prediction intervals) is cluster-robust by model unless asked
+// otherwise (robust_inference.h); a random model effect's variance is estimated beside it.
 #include <map>
 #include <string>
 #include <vector>
 
 #include "law/law_data.h"
 #include "law/ols.h"
+#include "law/robust_inference.h"
 
 namespace qs::law {
 
 constexpr int kMinUsablePoints = 6;
+
+// ols: every point weighs the same; wls: weights 1/se_y² from acc_stderr (wls.h).
+enum class Estimator { Ols, Wls };
+std::string estimator_name(Estimator estimator);   // "ols", "wls"
+Estimator parse_estimator(const std::string& text); // throws qs::Error naming --estimator
 
 struct StratumFit {
   std::string stratum;
@@ -27,7 +35,20 @@ struct StratumFit {
   std::vector<std::string> models;    // distinct models in the data
   std::map<Factor, std::pair<double, double>> ranges;  // raw value range of each factor in the data
   std::map<std::string, double> task_acc_rand;         // chance level of every task in the stratum
+  Estimator estimator = Estimator::Ols;
   OlsResult ols;                      // column 0 = ln A, then one column per factor
+  double residual_variance = 0;       // Σ e²/(n − p) in y's units (= ols.sigma2 for OLS)
+  // Variance of y split into a model effect shared by all points of a model (τ²) and the rest
+  // (σ²_w), by the method of moments on the residuals (see between_model_variance below).
+  double within_model_variance = 0, between_model_variance = 0;
+  double within_model_df = 0, between_model_df = 0;  // their degrees of freedom
+  // The measurement (binomial) part of σ²_w is not the same everywhere: near chance and near
+  // the ceiling y = ln(−ln Acc_adj) is noisier. From the points' delta-method se_y:
+  //   ln se_y² ≈ c0 + c1·ŷ  (least squares over the points),
+  //   excess = max(0, σ²_w − mean se_y²)  (lack of fit beyond measurement noise),
+  // so a new point's within-model variance is excess + exp(c0 + c1·ŷ0) (predict.h). NaN c0:
+  // no acc_stderr, σ²_w is used as is.
+  double noise_log_intercept = NAN, noise_log_slope = 0, excess_within_variance = 0;
   bool collinearity_warning = false;  // collinearity condition number > kCollinearityWarning
 };
 
@@ -37,8 +58,37 @@ constexpr double kCollinearityWarning = 30;  // Belsley's threshold for the scal
 Design build_design(const std::vector<LawPoint>& points, const std::vector<Factor>& factors);
 
 // Fits one stratum with the requested factors (see above for what is dropped and why).
+// `se_kind` picks the reported covariance; Cluster with one model falls back to HC3 (the
+// model's offset is then the intercept) and with fewer than kMinModelsForAlpha models α's
+// interval is NaN ("not estimable") with a message.
+// `estimator` Wls needs every point's y_se (finite, > 0); otherwise the fit falls back to OLS
+// with a message.
 StratumFit fit_stratum(const std::string& stratum, Response response, const std::vector<LawPoint>& points,
-                       const std::vector<Factor>& requested);
+                       const std::vector<Factor>& requested, SeKind se_kind = SeKind::Cluster,
+                       Estimator estimator = Estimator::Ols);
+
+// One regression of the points on [1, factors] by `estimator`, with the cluster-robust
+// covariance by model added and `se_kind` applied (the fit, the ablation's nested models and
+// leave-one-model-out all go through here). Throws qs::Error as ols_fit does.
+OlsResult fit_points(const std::vector<LawPoint>& points, const std::vector<Factor>& factors, Estimator estimator,
+                     SeKind se_kind);
+
+// The WLS weights 1/y_se², or an empty vector when a point has no usable y_se.
+std::vector<double> wls_weights(const std::vector<LawPoint>& points);
+
+// The model of every point (the clusters of the robust covariance).
+std::vector<std::string> model_of_points(const std::vector<LawPoint>& points);
+
+// One-way ANOVA method of moments on the OLS residuals e grouped by model g (Searle, Casella &
+// McCulloch 1992, §3.5; leverage ignored):
+//   σ²_w = Σ_g Σ_i (e_i − ē_g)² / (n − G − (p − k_b)),   MSB = Σ_g n_g ē_g² / (G − k_b),
+//   τ² = max(0, (MSB − σ²_w) / n₀),   n₀ = (n − Σ n_g²/n) / (G − 1),
+// k_b = coefficients that vary only between models (ln A, and α when N is in the fit).
+// τ² is 0 when G ≤ k_b (nothing left to estimate it from).
+void estimate_variance_components(StratumFit& fit, const std::vector<LawPoint>& points);
+
+// σ²_w at a point whose fitted y is `y_hat` (the noise function above, or σ²_w).
+double within_variance_at(const StratumFit& fit, double y_hat);
 
 // The raw value of a factor for a point (N in parameters, B in bits, G, Cb in samples).
 double factor_value(Factor factor, const LawPoint& point);

@@ -51,7 +51,8 @@ LawStudy run_law_study(const std::vector<Observation>& rows, const StudyOptions&
   for (auto& [name, info] : models) study.models.push_back(info);
 
   auto add_fit = [&](const std::string& stratum, Response response, const std::vector<LawPoint>& points) {
-    StratumFit fit = fit_stratum(stratum, response, points, options.prep.factors);
+    StratumFit fit = fit_stratum(stratum, response, points, options.prep.factors, options.se_kind,
+                                 response == Response::Perplexity ? Estimator::Ols : options.estimator);
     if (!fit.fitted)
       fit.messages.push_back("rows left out: " +
                              summarize(data.excluded, stratum));
@@ -80,7 +81,7 @@ LawStudy run_law_study(const std::vector<Observation>& rows, const StudyOptions&
     study.ablations[study.fits[i].stratum] = nested_ablation(study.fits[i], study.points[i]);
     study.extrapolation.push_back(leave_one_model_out(study.fits[i], study.points[i]));
   }
-  study.differences = strata_differences(study.fits);
+  study.differences = strata_differences(study.fits, study.points);
   study.bootstrap = cluster_bootstrap(study.fits, study.points, options.bootstrap_replicates, options.bootstrap_seed);
   for (const auto& m : study.bootstrap.messages) study.messages.push_back(m);
   return study;

@@ -25,6 +25,8 @@ struct StudyOptions {
   PrepOptions prep;
   bool accuracy = true;     // fit the accuracy strata and General
   bool perplexity = true;   // fit L0 when the data has perplexities
+  SeKind se_kind = SeKind::Cluster;  // covariance of every interval and test (robust_inference.h)
+  Estimator estimator = Estimator::Ols;
   int bootstrap_replicates = 1000;
   uint64_t bootstrap_seed = 20250825;
 };

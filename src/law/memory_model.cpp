@@ -54,6 +54,17 @@ MemoryModel memory_model_for(const LawStudy& fit, double n_params, double nonemb
     return m;
   }
   double fraction = nearest->n_params_nonembed / nearest->n_params;
+  // Two fitted models of the same size with different splits (a tied-embedding Qwen3 beside a
+  // Llama of the same N): which one the user means cannot be guessed.
+  for (const auto& model : fit.models) {
+    if (&model == nearest || !(model.n_params > 0 && model.n_params_nonembed > 0)) continue;
+    double other = model.n_params_nonembed / model.n_params;
+    require(!(std::fabs(std::log(model.n_params / nearest->n_params)) < 0.01 && std::fabs(other - fraction) > 0.005),
+            "--nonembed-params",
+            "fitted models " + nearest->name + " and " + model.name +
+                " have this N but different non-embedding fractions (" + std::to_string(fraction) + " vs " +
+                std::to_string(other) + "): pass --nonembed-params");
+  }
   m.quantized_params = fraction * n_params;
   char buffer[200];
   std::snprintf(buffer, sizeof buffer, "non-embedding fraction %.3f of %s%s", fraction, nearest->name.c_str(),

@@ -79,6 +79,7 @@ OlsResult ols_fit(const Design& x, const std::vector<double>& y, double confiden
   out.n = n;
   out.p = p;
   out.df_resid = n - p;
+  out.df_inference = out.df_resid;
   out.names = x.names;
 
   auto sv = singular_values(column_major(x), n, p);
@@ -141,6 +142,7 @@ OlsResult ols_fit(const Design& x, const std::vector<double>& y, double confiden
   }
   out.cov.assign(static_cast<size_t>(p) * p, 0.0);
   out.cov_hc3.assign(static_cast<size_t>(p) * p, 0.0);
+  out.xtx_inv.assign(static_cast<size_t>(p) * p, 0.0);
   for (int i = 0; i < p; ++i)
     for (int j = 0; j < p; ++j) {
       double unscaled = 0, hc3 = 0;
@@ -148,6 +150,7 @@ OlsResult ols_fit(const Design& x, const std::vector<double>& y, double confiden
         unscaled += rinv(i, k) * rinv(j, k);
         for (int l = 0; l < p; ++l) hc3 += rinv(i, k) * meat[static_cast<size_t>(k) * p + l] * rinv(j, l);
       }
+      out.xtx_inv[static_cast<size_t>(i) * p + j] = unscaled;
       out.cov[static_cast<size_t>(i) * p + j] = unscaled * out.sigma2;
       out.cov_hc3[static_cast<size_t>(i) * p + j] = hc3;
     }
@@ -156,6 +159,7 @@ OlsResult ols_fit(const Design& x, const std::vector<double>& y, double confiden
   for (int i = 0; i < p; ++i) {
     double se = std::sqrt(out.cov[static_cast<size_t>(i) * p + i]);
     out.se.push_back(se);
+    out.se_classical.push_back(se);
     out.se_hc3.push_back(std::sqrt(out.cov_hc3[static_cast<size_t>(i) * p + i]));
     double t = out.coef[i] / se;
     out.t.push_back(t);

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "law/distributions.h"
+#include "law/robust_inference.h"
 
 namespace qs::law {
 namespace {
@@ -65,8 +66,25 @@ StratumPrediction predict_stratum(const StratumFit& fit, const Configuration& co
     for (int j = 0; j < p; ++j) var_mean += x0[i] * o.cov[static_cast<size_t>(i) * p + j] * x0[j];
   }
   out.se_mean = std::sqrt(var_mean);
-  out.se_prediction = std::sqrt(var_mean + o.sigma2);
-  double t = student_t_quantile(0.5 + confidence / 2, o.df_resid);
+  double df = o.df_resid;
+  if (clustered(o.se_kind)) {
+    // A new point of a new model: its own noise σ²_w and its model's effect τ² (law_fit.h),
+    // with Welch–Satterthwaite df over the three estimated parts (var_mean on the smallest
+    // coefficient df: conservative).
+    double parts[3][2] = {{var_mean, o.df_inference},
+                          {within_variance_at(fit, y), fit.within_model_df},
+                          {fit.between_model_variance, fit.between_model_df}};
+    double total = 0, denominator = 0;
+    for (const auto& [v, d] : parts) {
+      total += v;
+      if (v > 0 && d > 0) denominator += v * v / d;
+    }
+    out.se_prediction = std::sqrt(total);
+    df = denominator > 0 ? total * total / denominator : o.df_inference;
+  } else {
+    out.se_prediction = std::sqrt(var_mean + fit.residual_variance);  // points taken as independent
+  }
+  double t = student_t_quantile(0.5 + confidence / 2, df);
   out.y = {y, y - t * out.se_prediction, y + t * out.se_prediction};
   out.natural = back_transform(fit.response, out.y);
   if (fit.response == Response::Accuracy)

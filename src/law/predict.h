@@ -1,7 +1,11 @@
 #pragma once
 // Predictions from a fitted law with intervals (fit.json → quantscale predict, recommend):
-//   ŷ = x0ᵀ b,   Var(prediction) = x0ᵀ Cov(b) x0 + σ²   (a new point, not the mean)
-//   interval ŷ ± t(1 − (1−conf)/2, df_resid) · √Var
+//   ŷ = x0ᵀ b,   interval ŷ ± t(1 − (1−conf)/2, df) · √Var
+// Cluster-robust (default), a new point of a new model:
+//   Var = x0ᵀ V x0 + σ²_w(ŷ) + τ²  (V cluster-robust; σ²_w(ŷ), τ²: law_fit.h)
+//   df  = Var² / Σ_k (v_k² / df_k)  (Welch–Satterthwaite; df_k = G − 1, within df, G − k_b)
+// Classical / HC3 (points taken as independent): Var = x0ᵀ Cov(b) x0 + σ², df = n − p
+// (σ² = Σ e²/(n − p) in y's units, also under WLS).
 // back-transformed monotonically: Acc_adj = exp(−exp ŷ), and per task
 // Acc = Acc_rand + (1 − Acc_rand) · Acc_adj; for L0 ppl_q/ppl_fp = exp(exp ŷ).
 #include <map>

@@ -21,6 +21,8 @@ std::map<std::string, double> parse_floors(const std::string& text) {
     double value = std::strtod(number.c_str(), &end);
     require(end != number.c_str() && *end == '\0' && value > 0 && value < 1, "--min",
             "floor of " + item.substr(0, eq) + " must be an Acc_adj in (0, 1), got '" + number + "'");
+    require(floors.count(item.substr(0, eq)) == 0, "--min",
+            "stratum " + item.substr(0, eq) + " has more than one floor; give one per stratum");
     floors[item.substr(0, eq)] = value;
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -45,6 +47,33 @@ std::vector<int> parse_int_list(const std::string& text, const std::string& opti
   }
   return values;
 }
+
+namespace {
+
+// Bit widths outside every floored fit's data are extrapolations (2 bits when the fit saw 3–8):
+// left out unless the user listed them (--bits).
+std::vector<int> bits_in_fitted_range(const std::vector<const StratumFit*>& floored, const RecommendOptions& options,
+                                      std::vector<std::string>& messages) {
+  if (options.bits_given) return options.bits;
+  double low = -INFINITY, high = INFINITY;
+  for (const StratumFit* f : floored) {
+    auto r = f->ranges.find(Factor::B);
+    if (r == f->ranges.end()) continue;
+    low = std::max(low, r->second.first);
+    high = std::min(high, r->second.second);
+  }
+  std::vector<int> kept;
+  std::string dropped;
+  for (int b : options.bits) {
+    if (b >= low && b <= high) kept.push_back(b);
+    else dropped.append(dropped.empty() ? "" : ",").append(std::to_string(b));
+  }
+  if (!dropped.empty())
+    messages.push_back("bit widths outside the fitted data left out: " + dropped + " (list them with --bits to include)");
+  return kept.empty() ? options.bits : kept;
+}
+
+}  // namespace
 
 Recommendation recommend(const LawStudy& fit, const RecommendOptions& options) {
   require(options.n_params > 0, "--params", "must be positive");
@@ -73,7 +102,7 @@ Recommendation recommend(const LawStudy& fit, const RecommendOptions& options) {
     }
     return requested;
   };
-  std::vector<int> bits = candidates_for(Factor::B, options.bits);
+  std::vector<int> bits = candidates_for(Factor::B, bits_in_fitted_range(floored, options, out.messages));
   std::vector<int> groups = candidates_for(Factor::G, options.group_sizes);
   std::vector<int> calibs = candidates_for(Factor::Cb, options.calib_samples);
   std::string skipped;

@@ -20,6 +20,7 @@ struct RecommendOptions {
   double memory_budget = 0;    // bytes; 0 = no budget
   std::map<std::string, double> floors;  // stratum -> minimum Acc_adj
   std::vector<int> bits = {2, 3, 4, 8};
+  bool bits_given = false;  // false: only bit widths inside the floored fits' data range
   std::vector<int> group_sizes = {32, 64, 128, 1024};
   std::vector<int> calib_samples = {8, 32, 128, 1024};
   bool conservative = false;
@@ -43,12 +44,14 @@ struct Recommendation {
   std::vector<std::string> messages;
 };
 
-// "L3=0.9,L1=0.5" -> floors; throws qs::Error for bad syntax or values outside (0, 1).
+// "L3=0.9,L1=0.5" -> floors; throws qs::Error for bad syntax, values outside (0, 1) or a
+// stratum floored twice.
 std::map<std::string, double> parse_floors(const std::string& text);
 // "2,3,4,8" -> {2,3,4,8}; throws naming `option`.
 std::vector<int> parse_int_list(const std::string& text, const std::string& option);
 
-// Throws qs::Error when a floored stratum has no fit.
+// Throws qs::Error when a floored stratum has no fit, or when the non-embedding split is
+// ambiguous (memory_model.h).
 Recommendation recommend(const LawStudy& fit, const RecommendOptions& options);
 
 }  // namespace qs::law

@@ -136,8 +136,9 @@ std::vector<Figure> exponent_figures(const law::LawStudy& study) {
       ticks.push_back({x, fit.stratum});
       ours.x.push_back(x);
       ours.y.push_back(fit.ols.coef[k]);
-      ours.y_low.push_back(fit.ols.ci_low[k]);
-      ours.y_high.push_back(fit.ols.ci_high[k]);
+      bool estimable = !std::isnan(fit.ols.ci_low[k]);  // α with too few models: no bar
+      ours.y_low.push_back(estimable ? fit.ols.ci_low[k] : fit.ols.coef[k]);
+      ours.y_high.push_back(estimable ? fit.ols.ci_high[k] : fit.ols.coef[k]);
       auto s = study.bootstrap.exponents.find(fit.stratum);
       if (s != study.bootstrap.exponents.end() && s->second.count(factor) && s->second.at(factor).replicates > 0) {
         boot.x.push_back(x - 0.18);

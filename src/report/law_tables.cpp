@@ -55,17 +55,30 @@ Table fit_overview_table(const law::LawStudy& study) {
   return t;
 }
 
+std::string inference_label(const law::OlsResult& o) {
+  if (o.se_kind == law::SeKind::Cluster)
+    return "cluster-robust by model (CR2, " + std::to_string(o.clusters) + " models, Bell–McCaffrey t df >= " +
+           fixed(o.df_inference, 1) + ")";
+  if (o.se_kind == law::SeKind::Cr1)
+    return "cluster-robust by model (CR1, " + std::to_string(o.clusters) + " models, t(" + fixed(o.df_inference, 0) + "))";
+  return (o.se_kind == law::SeKind::HC3 ? "HC3, t(" : "classical, t(") + fixed(o.df_inference, 0) + ")";
+}
+
 Table coefficient_table(const law::LawStudy& study, const law::StratumFit& fit) {
-  Table t{"Stratum " + fit.stratum + ": coefficients (n = " + std::to_string(fit.ols.n) +
-              ", df = " + std::to_string(fit.ols.df_resid) + ")",
-          {"coefficient", "estimate", "SE", "HC3 SE", "t", "p", "95% CI", "bootstrap 95% CI"},
+  const law::OlsResult& o = fit.ols;
+  Table t{"Stratum " + fit.stratum + ": coefficients (n = " + std::to_string(o.n) + ", " +
+              (fit.estimator == law::Estimator::Wls ? "WLS, " : "OLS, ") + inference_label(o) + ")",
+          {"coefficient", "estimate", "SE", "classical SE", "HC3 SE", "t", "p", "95% CI", "bootstrap 95% CI"},
           {},
-          {}};
-  for (int k = 0; k < fit.ols.p; ++k) {
+          {"SE, t, p and CI: " + inference_label(o) + "; classical and HC3 SEs treat every point as independent.",
+           "variance of y: between models τ² = " + fixed(fit.between_model_variance, 5) + ", within σ²_w = " +
+               fixed(fit.within_model_variance, 5) + " (method of moments)"}};
+  for (int k = 0; k < o.p; ++k) {
     const law::PercentileInterval* boot = k > 0 ? bootstrap_ci(study, fit.stratum, fit.factors[k - 1]) : nullptr;
-    t.rows.push_back({coefficient_label(fit, k), fixed(fit.ols.coef[k], 4), fixed(fit.ols.se[k], 4),
-                      fixed(fit.ols.se_hc3[k], 4), fixed(fit.ols.t[k], 2), p_value(fit.ols.p_value[k]),
-                      interval(fit.ols.ci_low[k], fit.ols.ci_high[k], 4),
+    std::string ci = std::isnan(o.ci_low[k]) ? "not estimable" : interval(o.ci_low[k], o.ci_high[k], 4);
+    t.rows.push_back({coefficient_label(fit, k), fixed(o.coef[k], 4), fixed(o.se[k], 4),
+                      k < static_cast<int>(o.se_classical.size()) ? fixed(o.se_classical[k], 4) : "–",
+                      fixed(o.se_hc3[k], 4), fixed(o.t[k], 2), p_value(o.p_value[k]), ci,
                       boot ? interval(boot->low, boot->high, 4) : "–"});
   }
   return t;
@@ -75,7 +88,7 @@ Table paper_comparison_table(const law::LawStudy& study) {
   Table t{"Exponents beside the paper (PAPER.md; the paper reports point estimates only)",
           {"stratum", "exponent", "this study", "95% CI", "paper", "paper inside CI"},
           {},
-          {}};
+          {"95% CI: the fits' default intervals (" + law::se_kind_name(study.options.se_kind) + ")."}};
   for (const auto& paper : law::paper_exponents()) {
     const law::StratumFit* fit = law::find_fit(study, paper.stratum);
     if (fit == nullptr || !fit->fitted) continue;
@@ -85,6 +98,11 @@ Table paper_comparison_table(const law::LawStudy& study) {
       int k = law::coefficient_index(*fit, f);
       if (k < 0) {
         t.rows.push_back({paper.stratum, law::exponent_symbol(f), "not fitted", "–", fixed(paper_value, 3), "–"});
+        continue;
+      }
+      if (std::isnan(fit->ols.ci_low[k])) {
+        t.rows.push_back({paper.stratum, law::exponent_symbol(f), fixed(fit->ols.coef[k], 3), "not estimable",
+                          fixed(paper_value, 3), "–"});
         continue;
       }
       bool inside = fit->ols.ci_low[k] <= paper_value && paper_value <= fit->ols.ci_high[k];
@@ -105,7 +123,10 @@ Table exclusion_table(const law::LawStudy& study) {
 }
 
 Table ablation_table(const law::LawStudy& study) {
-  Table t{"Nested models (ablation): partial F-test of each added factor",
+  std::string test = study.options.se_kind == law::SeKind::Classical
+                         ? "partial F-test"
+                         : "Wald F-test (" + law::se_kind_name(study.options.se_kind) + " covariance)";
+  Table t{"Nested models (ablation): " + test + " of each added factor",
           {"stratum", "model", "R²", "adj R²", "ΔR²", "F", "df", "p"},
           {},
           {}};
@@ -121,11 +142,14 @@ Table ablation_table(const law::LawStudy& study) {
 }
 
 Table strata_difference_table(const law::LawStudy& study) {
+  bool robust = !study.differences.empty() && study.differences.front().cluster_robust;
   Table t{"Differences between strata",
-          {"exponent", "strata", "difference", "SE", "Welch t", "df", "p (Welch)", "bootstrap 95% CI", "p (bootstrap)"},
+          {"exponent", "strata", "difference", "SE", "t", "df", "p", "bootstrap 95% CI", "p (bootstrap)"},
           {},
-          {"Welch: independent per-stratum fits (strata share models, so this ignores their correlation); "
-           "bootstrap: the same model resample for every stratum."}};
+          {robust ? "SE, t, p: cluster-robust by model, the strata's shared models accounted for (cluster "
+                    "cross-covariance); bootstrap: the same model resample for every stratum."
+                  : "SE, t, p: Welch on independent per-stratum fits (strata share models, so this ignores their "
+                    "correlation); bootstrap: the same model resample for every stratum."}};
   for (const auto& d : study.differences) {
     std::string boot_ci = "–", boot_p = "–";
     for (const auto& b : study.bootstrap.differences)
@@ -142,25 +166,27 @@ Table strata_difference_table(const law::LawStudy& study) {
 
 Table extrapolation_table(const law::LawStudy& study) {
   Table t{"Leave-one-model-out extrapolation",
-          {"stratum", "held-out model", "N", "points", "RMSE (y)", "bias (y)", "MAE (natural)"},
+          {"stratum", "held-out model", "N", "points", "RMSE (y)", "bias (y)", "MAE (natural)", "inside 95% PI"},
           {},
-          {"natural units: Acc_adj for accuracy strata, ln(ppl_q/ppl_fp) for L0; * = largest model (true extrapolation)"}};
+          {"natural units: Acc_adj for accuracy strata, ln(ppl_q/ppl_fp) for L0; * = largest model (true extrapolation)",
+           "inside 95% PI: share of the held-out points inside the prediction interval of the fit without their model "
+           "(" + law::se_kind_name(study.options.se_kind) + " inference)"}};
   for (const auto& e : study.extrapolation) {
     if (!e.message.empty()) {
-      t.rows.push_back({e.stratum, e.message, "", "", "", "", ""});
+      t.rows.push_back({e.stratum, e.message, "", "", "", "", "", ""});
       continue;
     }
     for (const auto& h : e.held_out) {
       std::string name = h.model + (h.largest ? " *" : "");
       if (!h.evaluated) {
-        t.rows.push_back({e.stratum, name, parameter_count(h.n_params), std::to_string(h.n_points), h.message, "", ""});
+        t.rows.push_back({e.stratum, name, parameter_count(h.n_params), std::to_string(h.n_points), h.message, "", "", ""});
         continue;
       }
       t.rows.push_back({e.stratum, name, parameter_count(h.n_params), std::to_string(h.n_points), fixed(h.rmse_y, 4),
-                        fixed(h.bias_y, 4), fixed(h.mae_natural, 4)});
+                        fixed(h.bias_y, 4), fixed(h.mae_natural, 4), fixed(100 * h.coverage, 1) + "%"});
     }
     t.rows.push_back({e.stratum, "all held out", "", std::to_string(e.evaluated_points), fixed(e.rmse_y, 4), "",
-                      fixed(e.mae_natural, 4)});
+                      fixed(e.mae_natural, 4), fixed(100 * e.coverage, 1) + "%"});
   }
   return t;
 }

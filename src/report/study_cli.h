@@ -14,6 +14,10 @@ struct StudyArgs {
   std::string response = "both";  // acc | ppl | both
   std::string method = "auto";
   std::string n_definition = "total";
+  std::string se = "cluster";  // classical | hc3 | cluster
+  std::string estimator = "ols";  // ols | wls
+  std::string exclude_bits;    // "2" or "2,3": bit widths left out
+  double collapse_sigmas = 2.0;
   int bootstrap = 1000;
   uint64_t seed = 20250825;
 };

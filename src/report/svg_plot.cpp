@@ -98,9 +98,6 @@ std::string render_svg(const Plot& plot) {
          html_escape(plot.x_label) + "</text>\n";
   svg += "<text transform=\"translate(16 " + num(top + plot_h / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
          html_escape(plot.y_label) + "</text>\n";
-  for (const auto& seg : plot.segments)
-    svg += "<line x1=\"" + num(px(seg.x1)) + "\" y1=\"" + num(py(seg.y1)) + "\" x2=\"" + num(px(seg.x2)) + "\" y2=\"" +
-           num(py(seg.y2)) + "\" stroke=\"#555\"" + (seg.dashed ? " stroke-dasharray=\"5 4\"" : "") + "/>\n";
   // Series: lines, error bars, markers, legend.
   for (size_t k = 0; k < plot.series.size(); ++k) {
     const Series& s = plot.series[k];
@@ -129,6 +126,10 @@ std::string render_svg(const Plot& plot) {
            color + "\"/>\n";
     svg += "<text x=\"" + num(left + plot_w + 28) + "\" y=\"" + num(ly + 3) + "\">" + html_escape(s.label) + "</text>\n";
   }
+  // Reference lines (identity, zero) last, over the points: a thousand markers would hide them.
+  for (const auto& seg : plot.segments)
+    svg += "<line x1=\"" + num(px(seg.x1)) + "\" y1=\"" + num(py(seg.y1)) + "\" x2=\"" + num(px(seg.x2)) + "\" y2=\"" +
+           num(py(seg.y2)) + "\" stroke=\"#555\"" + (seg.dashed ? " stroke-dasharray=\"5 4\"" : "") + "/>\n";
   svg += "</svg>\n";
   return svg;
 }

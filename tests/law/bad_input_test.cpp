@@ -1,8 +1,10 @@
 // What cannot be estimated is said clearly: empty store, a stratum with < 6 usable points,
-// all points collapsed, one model only (α not identifiable), one group size, malformed input.
+// all points collapsed, one model only (α not identifiable), three models (α's uncertainty not
+// estimable by model), one group size, malformed input.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -79,7 +81,24 @@ TEST(LawBadInput, AllCollapsedExplainsEveryStratum) {
   EXPECT_NE(run.exit_code, 0);
   EXPECT_THAT(run.output, HasSubstr("no stratum can be fitted"));
   EXPECT_THAT(run.output, HasSubstr("L1: 0 usable point(s)"));
-  EXPECT_THAT(run.output, HasSubstr("collapsed (Acc_adj <= 0)"));
+  EXPECT_THAT(run.output, HasSubstr("collapsed (model at chance at this bit width"));
+}
+
+// kModels has 3 models: the cluster-robust interval of α would rest on 3 numbers; it is
+// reported as not estimable, with the bootstrap beside, while β keeps its interval.
+TEST(LawBadInput, ThreeModelsSayAlphaUncertaintyCannotBeEstimated) {
+  StudyOptions options;
+  options.bootstrap_replicates = 50;
+  LawStudy study = run_law_study(sweep(kModels, {32, 128}, {{"t1", "L1", 0.0}, {"t2", "L1", 0.25}}), options, "three");
+  const StratumFit* l1 = find_fit(study, "L1");
+  ASSERT_TRUE(l1 != nullptr && l1->fitted);
+  int alpha = coefficient_index(*l1, Factor::N), beta = coefficient_index(*l1, Factor::B);
+  EXPECT_TRUE(std::isnan(l1->ols.ci_low[alpha]));
+  EXPECT_FALSE(std::isnan(l1->ols.ci_low[beta]));
+  bool said = false;
+  for (const auto& m : l1->messages) said = said || m.find("α's uncertainty cannot be estimated") != std::string::npos;
+  EXPECT_TRUE(said);
+  EXPECT_GT(study.bootstrap.exponents.at("L1").at(Factor::N).replicates, 0);
 }
 
 TEST(LawBadInput, OneModelOnlyLeavesAlphaOutWithAMessage) {

@@ -63,8 +63,8 @@ TEST(LawRecovery, PlantedExponentsRecoveredWithinFiveThousandths) {
   EXPECT_NEAR(fit->ols.residual_se, 0.02, 0.002);
 }
 
-// 500 replications of a small sweep (4 models × 3 bits × 2 G × 2 Cb = 48 points, σ = 0.1):
-// each nominal 95% CI covers its planted exponent 93–97% of the time (pooled over the four
+// 500 replications of a small sweep (4 models × 3 bits × 2 G × 2 Cb = 48 points, σ = 0.1,
+// independent: no model offset, so classical inference is the right one): each nominal 95% CI covers its planted exponent 93–97% of the time (pooled over the four
 // exponents; each alone within 92–98%, ±3 binomial SDs of 500 draws).
 TEST(LawRecovery, ConfidenceIntervalsCoverAtNominalRate) {
   test::PlantedLaw planted{6.0, -0.32, -1.2, -0.025, 0.085};
@@ -87,7 +87,7 @@ TEST(LawRecovery, ConfidenceIntervalsCoverAtNominalRate) {
   std::map<Factor, int> covered;
   for (int r = 0; r < replications; ++r) {
     for (auto& p : points) p.y = test::planted_y(planted, p.n_params, p.bits, p.group_size, p.calib_samples) + noise(rng);
-    StratumFit fit = fit_stratum("L3", Response::Accuracy, points, all_factors());
+    StratumFit fit = fit_stratum("L3", Response::Accuracy, points, all_factors(), SeKind::Classical);
     ASSERT_TRUE(fit.fitted);
     for (Factor f : all_factors()) {
       int k = coefficient_index(fit, f);
@@ -130,13 +130,14 @@ TEST(LawRecovery, PaperTableFittedBackWithinConfidenceIntervals) {
   auto rows = test::synthetic_sweep(grid, strata, paper, 0.1, rng);
   StudyOptions options;
   options.bootstrap_replicates = 0;
+  options.se_kind = SeKind::Classical;  // independent noise, no model offsets: classical is exact here
   LawStudy study = run_law_study(rows, options, "paper-simulation");
   double t_simultaneous = 0;
   for (size_t s = 0; s < strata.size(); ++s) {
     const StratumFit* fit = find_fit(study, strata[s]);
     ASSERT_NE(fit, nullptr);
     ASSERT_TRUE(fit->fitted) << strata[s];
-    t_simultaneous = student_t_quantile(1 - 0.05 / (2 * 12), fit->ols.df_resid);
+    t_simultaneous = student_t_quantile(1 - 0.05 / (2 * 12), fit->ols.df_inference);
     for (Factor f : all_factors()) {
       int k = coefficient_index(*fit, f);
       ASSERT_GE(k, 0);

@@ -1,11 +1,15 @@
 // src/law/ols.cpp against statsmodels 0.13 (tests/reference/ols_statsmodels.py, Debian's
 // /usr/bin/python3) on data this test writes: coefficients, classical and HC3 SEs, t, p, CIs,
-// R², adjusted R², overall F and nested F-tests agree to 1e-9 relative.
+// R², adjusted R², overall F and nested F-tests agree to 1e-9 relative; the cluster-robust
+// (CR1 by model, t(G−1)) SEs, covariance, t, p, CIs and Wald F-tests of
+// src/law/robust_inference.cpp against cov_type='cluster' to 1e-8 relative.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -13,6 +17,7 @@
 #include "law/ablation.h"
 #include "law/law_fit.h"
 #include "law/ols.h"
+#include "law/robust_inference.h"
 #include "law/synthetic_sweep.h"
 #include "test_support.h"
 
@@ -29,15 +34,25 @@ void expect_close(double ours, double reference, const std::string& what) {
 }
 
 // Writes the design and y, runs statsmodels with the nested subsets, returns its JSON.
+// `groups` (optional): the cluster of each row, written as the `group` column; `weights`
+// (optional): WLS weights, the `weight` column.
 nlohmann::json run_statsmodels(const test::ScratchDir& dir, const Design& x, const std::vector<double>& y,
-                               const std::vector<std::string>& nested) {
+                               const std::vector<std::string>& nested, const std::vector<int>& groups = {},
+                               const std::vector<double>& weights = {}) {
   std::string csv;
   for (const auto& name : x.names) csv += name + ",";
+  if (!groups.empty()) csv += "group,";
+  if (!weights.empty()) csv += "weight,";
   csv += "y\n";
   char buffer[40];
   for (int r = 0; r < x.rows; ++r) {
     for (int c = 0; c < x.cols; ++c) {
       std::snprintf(buffer, sizeof buffer, "%.17g,", x.at(r, c));
+      csv += buffer;
+    }
+    if (!groups.empty()) csv += std::to_string(groups[r]) + ",";
+    if (!weights.empty()) {
+      std::snprintf(buffer, sizeof buffer, "%.17g,", weights[r]);
       csv += buffer;
     }
     std::snprintf(buffer, sizeof buffer, "%.17g\n", y[r]);
@@ -124,13 +139,136 @@ TEST(LawOlsStatsmodels, LawDesignFromAPaperGridMatches) {
   expect_close(f_nb.f, ref["nested"][0]["f"], "F (N,B) vs full");
   expect_close(f_nb.p_value, ref["nested"][0]["p"], "F p (N,B) vs full");
   // The ablation's last step (+Cb over N,B,G) is the same comparison as nested[1].
-  StratumFit fit = fit_stratum("L1", Response::Accuracy, points, all_factors());
+  StratumFit fit = fit_stratum("L1", Response::Accuracy, points, all_factors(), SeKind::Classical);
   auto steps = nested_ablation(fit, points);
   ASSERT_EQ(steps.size(), 3u);
   ASSERT_TRUE(steps[2].has_test);
   expect_close(steps[2].test.f, ref["nested"][1]["f"], "ablation +Cb F");
   expect_close(steps[2].test.p_value, ref["nested"][1]["p"], "ablation +Cb p");
   expect_close(steps[2].r2 - steps[2].delta_r2, ref["nested"][1]["rsquared"], "ablation R2 before +Cb");
+}
+
+// The issue-15 scenario (8 models sharing per-model offsets, binomial noise): CR1 inference of
+// one stratum and its ablation's Wald tests against statsmodels' cluster covariance; the
+// default CR2 with Bell–McCaffrey df against tests/reference/cr2_reference.py.
+TEST(LawOlsStatsmodels, ClusterRobustByModelMatchesStatsmodelsCluster) {
+  test::ScratchDir dir("ols_statsmodels_cluster");
+  std::mt19937_64 rng(15);
+  std::vector<test::SyntheticTask> tasks = {{"t0", "L3", 0.0}, {"t25", "L3", 0.25}, {"t50", "L3", 0.5}};
+  auto rows = test::binomial_sweep(test::eight_model_grid(tasks), {"L3"}, {{6.3, -0.320, -1.200, -0.025, 0.085}},
+                                   test::BinomialNoise{}, rng);
+  auto data = prepare_law_data(rows, PrepOptions{});
+  const auto& points = data.accuracy["L3"];
+  StratumFit fit = fit_stratum("L3", Response::Accuracy, points, all_factors(), SeKind::Cr1);
+  ASSERT_TRUE(fit.fitted);
+  ASSERT_EQ(fit.ols.se_kind, SeKind::Cr1);
+  EXPECT_EQ(fit.ols.clusters, 8);
+  std::map<std::string, int> model_index;
+  std::vector<int> groups;
+  for (const auto& p : points) groups.push_back(model_index.emplace(p.model, static_cast<int>(model_index.size())).first->second);
+  std::vector<double> y;
+  for (const auto& p : points) y.push_back(p.y);
+  auto ref = run_statsmodels(dir, build_design(points, all_factors()), y, {"lnA,alpha,beta,delta", "lnA,alpha,beta"},
+                             groups);
+  const auto& cluster = ref["cluster"];
+  EXPECT_EQ(fit.ols.df_inference, cluster["df"].get<double>());
+  const double tol = 1e-8;
+  double worst = 0;
+  auto close = [&](double ours, double theirs, const std::string& what) {
+    double scale = std::max(std::fabs(theirs), 1e-300);
+    worst = std::max(worst, std::fabs(ours - theirs) / scale);
+    EXPECT_LE(std::fabs(ours - theirs), tol * scale) << what << ": ours " << ours << " statsmodels " << theirs;
+  };
+  for (int k = 0; k < fit.ols.p; ++k) {
+    close(fit.ols.se[k], cluster["bse"][k], fit.ols.names[k] + " cluster se");
+    close(fit.ols.t[k], cluster["tvalues"][k], fit.ols.names[k] + " cluster t");
+    close(fit.ols.p_value[k], cluster["pvalues"][k], fit.ols.names[k] + " cluster p");
+    close(fit.ols.ci_low[k], cluster["ci_low"][k], fit.ols.names[k] + " cluster ci low");
+    close(fit.ols.ci_high[k], cluster["ci_high"][k], fit.ols.names[k] + " cluster ci high");
+    for (int j = 0; j < fit.ols.p; ++j)
+      close(fit.ols.cov[static_cast<size_t>(k) * fit.ols.p + j], cluster["cov"][k][j], "cluster cov");
+  }
+  // Classical inference is still there beside it.
+  for (int k = 0; k < fit.ols.p; ++k) close(fit.ols.se_classical[k], ref["bse"][k], "classical se");
+  // The ablation's last step (+Cb) tests γ = 0 in the full model: statsmodels' Wald test of
+  // the coefficient the first restricted model drops.
+  auto steps = nested_ablation(fit, points);
+  ASSERT_EQ(steps.size(), 3u);
+  close(steps[2].test.f, cluster["wald"][0]["f"], "ablation +Cb Wald F");
+  close(steps[2].test.p_value, cluster["wald"][0]["p"], "ablation +Cb Wald p");
+  EXPECT_EQ(steps[2].test.df_den, 7);
+  // A two-coefficient Wald test (δ = γ = 0) on the full fit.
+  NestedFTest two = wald_test(fit.ols, {3, 4});
+  close(two.f, cluster["wald"][1]["f"], "Wald F (delta, gamma)");
+  close(two.p_value, cluster["wald"][1]["p"], "Wald p (delta, gamma)");
+  EXPECT_EQ(two.df_num, 2);
+  std::printf("CR1: worst relative difference to statsmodels %.3g\n", worst);
+
+  // The default: CR2 with Bell–McCaffrey df per coefficient, against the dense reference.
+  worst = 0;
+  StratumFit cr2 = fit_stratum("L3", Response::Accuracy, points, all_factors());
+  ASSERT_EQ(cr2.ols.se_kind, SeKind::Cluster);
+  auto result = test::run_reference("cr2_reference.py", dir.file("data.csv") + " " + dir.file("cr2.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto ref2 = nlohmann::json::parse(read_file(dir.file("cr2.json")));
+  for (int k = 0; k < cr2.ols.p; ++k) {
+    close(cr2.ols.se[k], ref2["bse"][k], cr2.ols.names[k] + " CR2 se");
+    close(cr2.ols.df_coef[k], ref2["df"][k], cr2.ols.names[k] + " Bell–McCaffrey df");
+    close(cr2.ols.ci_low[k], ref2["ci_low"][k], cr2.ols.names[k] + " CR2 ci low");
+    close(cr2.ols.ci_high[k], ref2["ci_high"][k], cr2.ols.names[k] + " CR2 ci high");
+    std::printf("%s: CR2 se %.5f (CR1 %.5f), Bell–McCaffrey df %.2f\n", cr2.ols.names[k].c_str(), cr2.ols.se[k],
+                fit.ols.se[k], cr2.ols.df_coef[k]);
+  }
+  std::printf("CR2: worst relative difference to the reference %.3g\n", worst);
+}
+
+// --estimator wls on the same kind of sweep: weights 1/se_y² (delta method from acc_stderr)
+// against statsmodels WLS: coefficients, classical, HC3 and cluster-robust SEs, weighted R².
+TEST(LawOlsStatsmodels, WeightedLeastSquaresMatchesStatsmodelsWls) {
+  test::ScratchDir dir("ols_statsmodels_wls");
+  std::mt19937_64 rng(16);
+  std::vector<test::SyntheticTask> tasks = {{"t0", "L1", 0.0}, {"t25", "L1", 0.25}, {"t50", "L1", 0.5}};
+  auto rows = test::binomial_sweep(test::eight_model_grid(tasks), {"L1"}, {{5.8, -0.315, -0.964, -0.040, 0.064}},
+                                   test::BinomialNoise{}, rng);
+  auto data = prepare_law_data(rows, PrepOptions{});
+  const auto& points = data.accuracy["L1"];
+  StratumFit fit = fit_stratum("L1", Response::Accuracy, points, all_factors(), SeKind::Cr1, Estimator::Wls);
+  ASSERT_TRUE(fit.fitted);
+  ASSERT_EQ(fit.estimator, Estimator::Wls) << (fit.messages.empty() ? "" : fit.messages[0]);
+  std::map<std::string, int> model_index;
+  std::vector<int> groups;
+  for (const auto& p : points) groups.push_back(model_index.emplace(p.model, static_cast<int>(model_index.size())).first->second);
+  std::vector<double> y;
+  for (const auto& p : points) y.push_back(p.y);
+  std::vector<double> weights = wls_weights(points);
+  ASSERT_EQ(weights.size(), points.size());
+  auto ref = run_statsmodels(dir, build_design(points, all_factors()), y, {"lnA,alpha,beta,delta"}, groups, weights);
+  const double tol = 1e-8;
+  double worst = 0;
+  auto close = [&](double ours, double theirs, const std::string& what) {
+    double scale = std::max(std::fabs(theirs), 1e-300);
+    worst = std::max(worst, std::fabs(ours - theirs) / scale);
+    EXPECT_LE(std::fabs(ours - theirs), tol * scale) << what << ": ours " << ours << " statsmodels " << theirs;
+  };
+  for (int k = 0; k < fit.ols.p; ++k) {
+    close(fit.ols.coef[k], ref["params"][k], fit.ols.names[k] + " WLS coef");
+    close(fit.ols.se_classical[k], ref["bse"][k], fit.ols.names[k] + " WLS classical se");
+    close(fit.ols.se_hc3[k], ref["HC3_se"][k], fit.ols.names[k] + " WLS HC3 se");
+    close(fit.ols.se[k], ref["cluster"]["bse"][k], fit.ols.names[k] + " WLS cluster se");
+    close(fit.ols.ci_low[k], ref["cluster"]["ci_low"][k], fit.ols.names[k] + " WLS cluster ci low");
+  }
+  close(fit.ols.r2, ref["rsquared"], "WLS R2");
+  close(fit.ols.adj_r2, ref["rsquared_adj"], "WLS adj R2");
+  close(fit.ols.rss, ref["ssr"], "WLS ssr");
+  close(fit.ols.f_statistic, ref["fvalue"], "WLS F");
+  auto steps = nested_ablation(fit, points);
+  ASSERT_EQ(steps.size(), 3u);
+  close(steps[2].test.f, ref["cluster"]["wald"][0]["f"], "WLS ablation +Cb Wald F");
+  // The weights differ across points by more than an order of magnitude (the issue's 23-fold
+  // variance spread), so WLS is not OLS in disguise.
+  auto [lo, hi] = std::minmax_element(weights.begin(), weights.end());
+  std::printf("WLS weights span %.1f-fold; worst relative difference to statsmodels %.3g\n", *hi / *lo, worst);
+  EXPECT_GT(*hi / *lo, 10);
 }
 
 }  // namespace

@@ -89,6 +89,57 @@ std::vector<law::Observation> synthetic_sweep(const SyntheticGrid& grid, const s
   return rows;
 }
 
+SyntheticGrid eight_model_grid(const std::vector<SyntheticTask>& tasks) {
+  SyntheticGrid grid = paper_grid(tasks);
+  grid.models.insert(grid.models.end(), {{"Llama-3.2-1B", 1.24e9}, {"Llama-3.2-3B", 3.21e9}, {"Llama-3-8B", 8.03e9}});
+  return grid;
+}
+
+std::vector<law::Observation> binomial_sweep(const SyntheticGrid& grid, const std::vector<std::string>& strata,
+                                             const std::vector<PlantedLaw>& laws, const BinomialNoise& noise,
+                                             std::mt19937_64& rng) {
+  std::normal_distribution<double> offset(0.0, noise.model_offset_sd);
+  std::uniform_int_distribution<int> docs_of(noise.docs_min, noise.docs_max);
+  std::vector<int> docs;
+  for (size_t t = 0; t < grid.tasks.size(); ++t) docs.push_back(docs_of(rng));
+  std::vector<law::Observation> rows;
+  for (const auto& [model, n] : grid.models) {
+    const double u = offset(rng);
+    for (int b : grid.bits)
+      for (int g : grid.group_sizes)
+        for (int cb : grid.calib_samples)
+          for (size_t t = 0; t < grid.tasks.size(); ++t) {
+            const SyntheticTask& task = grid.tasks[t];
+            size_t s = 0;
+            while (s < strata.size() && strata[s] != task.stratum) ++s;
+            if (s == strata.size()) throw std::runtime_error("no planted law for stratum " + task.stratum);
+            bool collapsed = b == noise.collapse_bits && n < noise.collapse_below_params;
+            double adj = collapsed ? 0.0 : std::exp(-std::exp(planted_y(laws[s], n, b, g, cb) + u));
+            double p = task.acc_rand + (1 - task.acc_rand) * adj;
+            int correct = std::binomial_distribution<int>(docs[t], p)(rng);
+            law::Observation o;
+            o.point_id = model + "/b" + std::to_string(b) + "/g" + std::to_string(g) + "/c" + std::to_string(cb);
+            o.model = model;
+            o.architecture = model.rfind("Llama", 0) == 0 ? "llama" : "qwen3";
+            o.n_params = static_cast<int64_t>(n);
+            o.n_params_nonembed = static_cast<int64_t>(n * 0.85);
+            o.method = "gptq";
+            o.bits = b;
+            o.group_size = g;
+            o.calib_samples = cb;
+            o.task = task.name;
+            o.stratum = task.stratum;
+            o.metric = "acc";
+            o.acc = static_cast<double>(correct) / docs[t];
+            o.acc_stderr = std::sqrt(o.acc * (1 - o.acc) / (docs[t] - 1));
+            o.acc_rand = task.acc_rand;
+            o.ppl = o.ppl_fp = NAN;
+            rows.push_back(o);
+          }
+  }
+  return rows;
+}
+
 void write_observation_store(const std::string& path, const std::vector<law::Observation>& rows) {
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot create " + path);

@@ -42,6 +42,17 @@ TEST(ReportSvg, DrawsEveryPointLineAndErrorBar) {
   EXPECT_NEAR(xs[2] - xs[0], xs[3] - xs[2], 0.02);
 }
 
+// The identity/zero reference line is drawn after (over) the points, not hidden under them.
+TEST(ReportSvg, ReferenceLinesAreDrawnOverThePoints) {
+  Plot plot;
+  plot.series.push_back({"a", {0, 1, 2}, {0, 1, 2}, {}, {}, false, false, "circle", -1});
+  plot.segments.push_back({0, 0, 2, 2, true});
+  std::string svg = render_svg(plot);
+  size_t reference = svg.find("stroke-dasharray");
+  ASSERT_NE(reference, std::string::npos);
+  EXPECT_GT(reference, svg.rfind("<circle"));
+}
+
 TEST(ReportRender, HtmlHasEveryPlotAndChromiumRendersIt) {
   auto chromium = test::run_shell("command -v chromium");
   ASSERT_EQ(chromium.exit_code, 0) << "headless Chromium is required for this test and is not installed: "
