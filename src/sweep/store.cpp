@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -121,7 +123,19 @@ Store::Store(const std::string& path, const Options& options) : path_(path) {
   }
   try {
     sqlite3_busy_timeout(db_, 60000);
-    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    // Two sweeps opening a new store at once: turning it to WAL needs the exclusive lock, and
+    // SQLite answers SQLITE_BUSY at once there, without the busy handler (its deadlock
+    // avoidance when a reader wants to escalate), so the switch is retried for up to 60 s.
+    for (int attempt = 0;; ++attempt) {
+      const int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) break;
+      if ((rc & 0xff) != SQLITE_BUSY || attempt == 1200) {
+        exec("PRAGMA journal_mode=WAL;");  // once more: its error names the store
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
     if (options.max_page_count > 0) exec("PRAGMA max_page_count=" + std::to_string(options.max_page_count) + ";");
     exec("BEGIN IMMEDIATE;");
     try {
