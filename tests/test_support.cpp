@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "core/error.h"
 #include "core/shared_paths.h"
 
 namespace qs::test {
@@ -35,6 +36,15 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
   // The per-process parent too, once empty (remove() refuses a folder another ScratchDir uses).
   std::filesystem::remove(std::filesystem::path(path_).parent_path(), ignored);
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 CommandResult run_shell(const std::string& command) {

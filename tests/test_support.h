@@ -3,6 +3,7 @@
 // message, never skips), a scratch directory, running the quantscale binary.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 namespace qs::test {
@@ -31,6 +32,9 @@ CommandResult run_quantscale(const std::string& arguments);
 
 // Runs a shell command and captures its output.
 CommandResult run_shell(const std::string& command);
+
+// The message of the qs::Error `action` throws, or "(no error)".
+std::string error_of(const std::function<void()>& action);
 
 // /usr/bin/python3 running tests/reference/<script> with arguments.
 CommandResult run_reference(const std::string& script, const std::string& arguments);

@@ -47,10 +47,8 @@ TaskSpec greedy_continuation(std::string name, std::string file, std::string tex
   spec.eval_file = std::move(file);
   spec.output_type = OutputType::Loglikelihood;
   spec.text_suffix = std::move(text_suffix);
-  // Move-assigned: assigning short literals here trips GCC 12's -Wrestrict false positive at -O3
-  // (GCC PR 105329) once TaskSpec grew.
-  spec.target_delimiter = std::string();
-  spec.fewshot_delimiter = std::string(1, '\n');
+  spec.target_delimiter = "";
+  spec.fewshot_delimiter = "\n";
   spec.metrics = {"acc"};
   spec.primary_metric = "acc,none";
   spec.stratum = "L1";

@@ -19,14 +19,7 @@ void write(const std::string& path, const std::string& text) {
   out << text;
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 struct UserTask {
   qs::test::ScratchDir dir{"eval_bad_input"};

@@ -24,14 +24,7 @@ void write(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 const char* kFourChoices = R"({"query": "Question: Which?", "choices": ["a", "b", "c", "d"], "gold": 1})";
 const char* kTwoChoices = R"({"query": "Question: Which?", "choices": ["a", "b"], "gold": 0})";

@@ -28,15 +28,7 @@ const std::string kTasks = std::string(QS_TEST_SOURCE_DIR) + "/eval/lm_eval_task
 
 std::string render(const std::string& text, const json& doc) { return JinjaTemplate(text, "t").render(doc); }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(JinjaTemplate, RendersTheSubsetLmEvalTasksUse) {
   const json doc = {{"question", "  Why? "}, {"choices", {{"text", {"a", "b's"}}, {"label", {"A", "B"}}}},

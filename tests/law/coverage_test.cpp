@@ -25,15 +25,7 @@
 namespace qs::law {
 namespace {
 
-double planted_exponent(const test::PlantedLaw& law, Factor f) {
-  switch (f) {
-    case Factor::N: return law.alpha;
-    case Factor::B: return law.beta;
-    case Factor::G: return law.delta;
-    case Factor::Cb: return law.gamma;
-  }
-  return NAN;
-}
+using test::planted_exponent;
 
 const std::vector<std::string> kStrata = {"L1", "L2", "L3"};
 // PAPER.md's exponents; ln A chosen so accuracies stay between chance and ceiling.

@@ -15,15 +15,7 @@
 namespace qs::law {
 namespace {
 
-double planted_exponent(const test::PlantedLaw& law, Factor f) {
-  switch (f) {
-    case Factor::N: return law.alpha;
-    case Factor::B: return law.beta;
-    case Factor::G: return law.delta;
-    case Factor::Cb: return law.gamma;
-  }
-  return NAN;
-}
+using test::planted_exponent;
 
 test::SyntheticGrid wide_grid(int tasks) {
   test::SyntheticGrid grid;

@@ -33,6 +33,17 @@ void expect_close(double ours, double reference, const std::string& what) {
   EXPECT_LE(std::fabs(ours - reference) / scale, kRelTol) << what << ": ours " << ours << " statsmodels " << reference;
 }
 
+// Relative agreement within `tol`, keeping the worst ratio for the printed figure.
+struct RelativeAgreement {
+  double tol;
+  double worst = 0;
+  void operator()(double ours, double theirs, const std::string& what) {
+    const double scale = std::max(std::fabs(theirs), 1e-300);
+    worst = std::max(worst, std::fabs(ours - theirs) / scale);
+    EXPECT_LE(std::fabs(ours - theirs), tol * scale) << what << ": ours " << ours << " reference " << theirs;
+  }
+};
+
 // Writes the design and y, runs statsmodels with the nested subsets, returns its JSON.
 // `groups` (optional): the cluster of each row, written as the `group` column; `weights`
 // (optional): WLS weights, the `weight` column.
@@ -172,13 +183,7 @@ TEST(LawOlsStatsmodels, ClusterRobustByModelMatchesStatsmodelsCluster) {
                              groups);
   const auto& cluster = ref["cluster"];
   EXPECT_EQ(fit.ols.df_inference, cluster["df"].get<double>());
-  const double tol = 1e-8;
-  double worst = 0;
-  auto close = [&](double ours, double theirs, const std::string& what) {
-    double scale = std::max(std::fabs(theirs), 1e-300);
-    worst = std::max(worst, std::fabs(ours - theirs) / scale);
-    EXPECT_LE(std::fabs(ours - theirs), tol * scale) << what << ": ours " << ours << " statsmodels " << theirs;
-  };
+  RelativeAgreement close{1e-8};
   for (int k = 0; k < fit.ols.p; ++k) {
     close(fit.ols.se[k], cluster["bse"][k], fit.ols.names[k] + " cluster se");
     close(fit.ols.t[k], cluster["tvalues"][k], fit.ols.names[k] + " cluster t");
@@ -202,10 +207,10 @@ TEST(LawOlsStatsmodels, ClusterRobustByModelMatchesStatsmodelsCluster) {
   close(two.f, cluster["wald"][1]["f"], "Wald F (delta, gamma)");
   close(two.p_value, cluster["wald"][1]["p"], "Wald p (delta, gamma)");
   EXPECT_EQ(two.df_num, 2);
-  std::printf("CR1: worst relative difference to statsmodels %.3g\n", worst);
+  std::printf("CR1: worst relative difference to statsmodels %.3g\n", close.worst);
 
   // The default: CR2 with Bell–McCaffrey df per coefficient, against the dense reference.
-  worst = 0;
+  close.worst = 0;
   StratumFit cr2 = fit_stratum("L3", Response::Accuracy, points, all_factors());
   ASSERT_EQ(cr2.ols.se_kind, SeKind::Cluster);
   auto result = test::run_reference("cr2_reference.py", dir.file("data.csv") + " " + dir.file("cr2.json"));
@@ -219,7 +224,7 @@ TEST(LawOlsStatsmodels, ClusterRobustByModelMatchesStatsmodelsCluster) {
     std::printf("%s: CR2 se %.5f (CR1 %.5f), Bell–McCaffrey df %.2f\n", cr2.ols.names[k].c_str(), cr2.ols.se[k],
                 fit.ols.se[k], cr2.ols.df_coef[k]);
   }
-  std::printf("CR2: worst relative difference to the reference %.3g\n", worst);
+  std::printf("CR2: worst relative difference to the reference %.3g\n", close.worst);
 }
 
 // --estimator wls on the same kind of sweep: weights 1/se_y² (delta method from acc_stderr)
@@ -243,13 +248,7 @@ TEST(LawOlsStatsmodels, WeightedLeastSquaresMatchesStatsmodelsWls) {
   std::vector<double> weights = wls_weights(points);
   ASSERT_EQ(weights.size(), points.size());
   auto ref = run_statsmodels(dir, build_design(points, all_factors()), y, {"lnA,alpha,beta,delta"}, groups, weights);
-  const double tol = 1e-8;
-  double worst = 0;
-  auto close = [&](double ours, double theirs, const std::string& what) {
-    double scale = std::max(std::fabs(theirs), 1e-300);
-    worst = std::max(worst, std::fabs(ours - theirs) / scale);
-    EXPECT_LE(std::fabs(ours - theirs), tol * scale) << what << ": ours " << ours << " statsmodels " << theirs;
-  };
+  RelativeAgreement close{1e-8};
   for (int k = 0; k < fit.ols.p; ++k) {
     close(fit.ols.coef[k], ref["params"][k], fit.ols.names[k] + " WLS coef");
     close(fit.ols.se_classical[k], ref["bse"][k], fit.ols.names[k] + " WLS classical se");
@@ -267,7 +266,7 @@ TEST(LawOlsStatsmodels, WeightedLeastSquaresMatchesStatsmodelsWls) {
   // The weights differ across points by more than an order of magnitude (the 23-fold
   // variance spread), so WLS is not OLS in disguise.
   auto [lo, hi] = std::minmax_element(weights.begin(), weights.end());
-  std::printf("WLS weights span %.1f-fold; worst relative difference to statsmodels %.3g\n", *hi / *lo, worst);
+  std::printf("WLS weights span %.1f-fold; worst relative difference to statsmodels %.3g\n", *hi / *lo, close.worst);
   EXPECT_GT(*hi / *lo, 10);
 }
 

@@ -7,6 +7,16 @@
 
 namespace qs::test {
 
+double planted_exponent(const PlantedLaw& law, law::Factor factor) {
+  switch (factor) {
+    case law::Factor::N: return law.alpha;
+    case law::Factor::B: return law.beta;
+    case law::Factor::G: return law.delta;
+    case law::Factor::Cb: return law.gamma;
+  }
+  return NAN;
+}
+
 SyntheticGrid paper_grid(const std::vector<SyntheticTask>& tasks) {
   SyntheticGrid grid;
   grid.models = {{"Qwen3-0.6B", 0.6e9}, {"Qwen3-1.7B", 1.7e9}, {"Qwen3-4B", 4e9}, {"Qwen3-8B", 8e9}, {"Qwen3-14B", 14e9}};

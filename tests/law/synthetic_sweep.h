@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "law/law_data.h"
 #include "law/observations.h"
 
 namespace qs::test {
@@ -15,6 +16,9 @@ namespace qs::test {
 struct PlantedLaw {
   double ln_a = 0, alpha = 0, beta = 0, gamma = 0, delta = 0;
 };
+
+// The planted exponent of one factor (α for N, β for B, δ for G, γ for Cb).
+double planted_exponent(const PlantedLaw& law, law::Factor factor);
 
 struct SyntheticTask {
   std::string name, stratum;

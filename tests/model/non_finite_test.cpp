@@ -25,14 +25,7 @@
 namespace qs {
 namespace {
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 // Weights of std ~1e30: finite in fp32 (so the load-time finiteness scan passes), but the
 // first matmul's products (~1e60) overflow to Inf and Inf - Inf gives NaN downstream.
