@@ -6,7 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   libopenblas-dev libopenblas-openmp-dev liblapacke-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3
-  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libbz2-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev libbz2-dev libpcre2-dev
   python3-torch python3-numpy python3-statsmodels
   chromium
   slurm-wlm munge
