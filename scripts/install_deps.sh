@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang libclang-rt-14-dev
   libopenblas-dev libopenblas-openmp-dev liblapacke-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev sqlite3
   libtomlplusplus-dev libhwy-dev libgtest-dev libgmock-dev libbenchmark-dev libbz2-dev
-  libyaml-cpp-dev
+  libyaml-cpp-dev libpcre2-dev
   python3-torch python3-numpy python3-statsmodels python3-jinja2
   chromium
   slurm-wlm munge
@@ -18,7 +18,7 @@ PACKAGES=(
 MAIN_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libopenblas-dev libopenblas-openmp-dev liblapacke-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev
-  libtomlplusplus-dev libbz2-dev libyaml-cpp-dev
+  libtomlplusplus-dev libhwy-dev libbz2-dev libyaml-cpp-dev libpcre2-dev
 )
 if [ "${1:-}" = "--main" ]; then PACKAGES=("${MAIN_PACKAGES[@]}"); fi
 # Always refresh the package lists: a fresh machine has none, and installs are idempotent.

@@ -1,8 +1,7 @@
 #include "eval/metrics.h"
 
-#include <regex>
-
 #include "core/error.h"
+#include "eval/python_regex.h"
 #include "eval/text_util.h"
 
 namespace qs {
@@ -42,35 +41,32 @@ std::map<std::string, double> score_multiple_choice(const TaskSpec& spec, const 
 
 namespace {
 
-const std::regex& compiled(const std::string& python_pattern) {
-  thread_local std::map<std::string, std::regex> cache;
-  auto it = cache.find(python_pattern);
-  if (it == cache.end()) {
-    try {
-      it = cache.emplace(python_pattern, std::regex(text::python_regex_to_ecmascript(python_pattern), std::regex::ECMAScript)).first;
-    } catch (const std::regex_error& e) {
-      throw Error("regex \"" + python_pattern + "\"", std::string("invalid: ") + e.what());
-    }
-  }
+// Patterns compile once per thread; a pattern's `where` is part of its key so that an error
+// names the field it came from.
+const PythonRegex& compiled(const std::string& pattern, const std::string& where) {
+  thread_local std::map<std::pair<std::string, std::string>, PythonRegex> cache;
+  auto key = std::make_pair(pattern, where);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, PythonRegex(pattern, where)).first;
   return it->second;
 }
 
 // RegexFilter: findall, pick match[group_select]; with several groups the first non-empty one.
 std::string regex_extract(const FilterStep& step, const std::string& text) {
-  const std::regex& re = compiled(step.pattern);
+  const PythonRegex& re = compiled(step.pattern, "regex filter");
   std::vector<std::string> matches;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
-    const std::smatch& m = *it;
-    if (m.size() <= 1) {
-      matches.push_back(m.str(0));
-    } else if (m.size() == 2) {
-      matches.push_back(m.str(1));
+  const int groups = re.group_count();
+  for (const PythonRegex::Match& m : re.find_all(text)) {
+    if (groups == 0) {
+      matches.push_back(*m.groups[0]);
+    } else if (groups == 1) {
+      matches.push_back(m.groups[1].value_or(""));
     } else {
       std::string first;
       bool found = false;
-      for (size_t g = 1; g < m.size() && !found; ++g)
-        if (m[g].matched && m[g].length() > 0) {
-          first = m.str(g);
+      for (int g = 1; g <= groups && !found; ++g)
+        if (m.groups[static_cast<size_t>(g)] && !m.groups[static_cast<size_t>(g)]->empty()) {
+          first = *m.groups[static_cast<size_t>(g)];
           found = true;
         }
       matches.push_back(found ? first : step.fallback);
@@ -97,12 +93,16 @@ std::string apply_filter(const FilterPipeline& pipeline, const std::string& gene
   return value;
 }
 
+std::string regexes_to_ignore_field(const ExactMatchOptions& options, size_t index) {
+  return (options.source.empty() ? std::string("built-in task") : options.source) + ": regexes_to_ignore[" + std::to_string(index) + "]";
+}
+
 double exact_match(const std::string& prediction, const std::string& reference, const ExactMatchOptions& options) {
   std::string p = prediction, r = reference;
-  for (const auto& pattern : options.regexes_to_ignore) {
-    const std::regex& re = compiled(pattern);
-    p = std::regex_replace(p, re, "");
-    r = std::regex_replace(r, re, "");
+  for (size_t i = 0; i < options.regexes_to_ignore.size(); ++i) {
+    const PythonRegex& re = compiled(options.regexes_to_ignore[i], regexes_to_ignore_field(options, i));
+    p = re.remove_all(p);
+    r = re.remove_all(r);
   }
   if (options.ignore_case) {
     p = text::lower(p);

@@ -25,7 +25,11 @@ size_t argmax(const std::vector<double>& values, const std::vector<double>& divi
 // Filters one generation through a pipeline (lm-eval filter semantics).
 std::string apply_filter(const FilterPipeline& pipeline, const std::string& generation);
 
-// HF evaluate exact_match for one prediction against one reference (1.0 or 0.0).
+// The field an error about options.regexes_to_ignore[index] names: "<source>: regexes_to_ignore[i]".
+std::string regexes_to_ignore_field(const ExactMatchOptions& options, size_t index);
+
+// HF evaluate exact_match for one prediction against one reference (1.0 or 0.0). The patterns run
+// under PythonRegex's bounds; one past them is a qs::Error naming its field.
 double exact_match(const std::string& prediction, const std::string& reference, const ExactMatchOptions& options);
 
 // Generation: "exact_match,<filter>" -> 1/0; with several targets a match with any counts.

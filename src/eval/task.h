@@ -45,6 +45,7 @@ struct ExactMatchOptions {
   std::vector<std::string> regexes_to_ignore;  // Python `re` syntax, removed from both sides
   bool ignore_case = false;
   bool ignore_punctuation = false;
+  std::string source = {};  // where they were set (config file and task) for errors; "" = a built-in task
 };
 
 enum class SamplerKind { Random, FirstN };

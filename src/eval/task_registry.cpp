@@ -10,6 +10,8 @@
 #include "core/error.h"
 #include "eval/builtin_tasks.h"
 #include "eval/lm_eval_yaml.h"
+#include "eval/metrics.h"
+#include "eval/python_regex.h"
 #include "eval/task_loaders.h"
 
 namespace qs {
@@ -94,7 +96,13 @@ void apply_entry(const json& entry, TaskSpec& spec, const std::string& where) {
   if (entry.contains("version")) spec.version = value_of<double>(entry, "version", where);
   if (entry.contains("ignore_case")) spec.exact_match.ignore_case = value_of<bool>(entry, "ignore_case", where);
   if (entry.contains("ignore_punctuation")) spec.exact_match.ignore_punctuation = value_of<bool>(entry, "ignore_punctuation", where);
-  if (entry.contains("regexes_to_ignore")) spec.exact_match.regexes_to_ignore = value_of<std::vector<std::string>>(entry, "regexes_to_ignore", where);
+  if (entry.contains("regexes_to_ignore")) {
+    spec.exact_match.regexes_to_ignore = value_of<std::vector<std::string>>(entry, "regexes_to_ignore", where);
+    spec.exact_match.source = where;
+    // Compiled now so that a bad pattern is a config error, not a failure hours into a sweep.
+    for (size_t i = 0; i < spec.exact_match.regexes_to_ignore.size(); ++i)
+      (void)PythonRegex(spec.exact_match.regexes_to_ignore[i], regexes_to_ignore_field(spec.exact_match, i));
+  }
   if (spec.primary_metric.empty() && !spec.metrics.empty()) spec.primary_metric = spec.metrics.front() + ",none";
 }
 

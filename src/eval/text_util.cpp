@@ -182,24 +182,4 @@ std::vector<std::string> split(std::string_view s, char sep) {
   return parts;
 }
 
-std::string python_regex_to_ecmascript(std::string_view pattern) {
-  bool dotall = pattern.substr(0, 4) == "(?s)";
-  if (dotall) pattern.remove_prefix(4);
-  std::string out;
-  bool in_class = false;
-  for (size_t i = 0; i < pattern.size(); ++i) {
-    char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      out += c;
-      out += pattern[++i];
-      continue;
-    }
-    if (c == '[') in_class = true;
-    if (c == ']') in_class = false;
-    if (c == '.' && dotall && !in_class) out += "[\\s\\S]";
-    else out += c;
-  }
-  return out;
-}
-
 }  // namespace qs::text

@@ -29,8 +29,4 @@ std::string before(std::string_view s, std::string_view sep);
 std::string replace_all(std::string s, std::string_view from, std::string_view to);
 std::vector<std::string> split(std::string_view s, char sep);
 
-// A regular expression in Python `re` syntax, translated to ECMAScript (std::regex):
-// a leading "(?s)" makes '.' match newlines.
-std::string python_regex_to_ecmascript(std::string_view pattern);
-
 }  // namespace qs::text

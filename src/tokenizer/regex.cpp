@@ -12,6 +12,11 @@ namespace {
 
 constexpr uint32_t kUnassignedBit = 1u << 29;
 constexpr int kMaxRepeat = 1000;
+// Nesting allowed for groups and stacked quantifiers ("a???"): the parser, the compiler and the
+// syntax tree's destructor recurse once per level, so an unbounded depth (17,500 nested groups)
+// overflowed the stack. 250 is PCRE2's default parens_nest_limit, the limit task filters run
+// under too; real pre-tokenizer patterns nest 2 or 3 deep.
+constexpr int kMaxNesting = 250;
 // Backtracking steps allowed per input code point: real pre-tokenizer patterns need a handful.
 constexpr uint64_t kStepsPerCodePoint = 1000;
 
@@ -72,6 +77,10 @@ class Parser {
     ++pos_;
     return true;
   }
+  // One more level of nesting (a group or a stacked quantifier), refused past kMaxNesting.
+  void nest(int& depth) const {
+    if (++depth > kMaxNesting) fail("nesting deeper than " + std::to_string(kMaxNesting) + " levels");
+  }
 
   NodePtr alternation(bool fold) {
     auto alt = std::make_unique<Node>();
@@ -101,6 +110,7 @@ class Parser {
 
   NodePtr quantified(bool fold) {
     NodePtr atom_node = atom(fold);
+    int depth = depth_;
     while (!at_end()) {
       int min, max;
       if (eat('*')) {
@@ -119,6 +129,7 @@ class Parser {
       } else {
         break;
       }
+      nest(depth);
       auto repeat = std::make_unique<Node>();
       repeat->kind = Node::Kind::Repeat;
       repeat->min = min;
@@ -135,6 +146,7 @@ class Parser {
     auto node = std::make_unique<Node>();
     const char32_t c = p_[pos_++];
     if (c == '(') {
+      nest(depth_);
       if (eat('?')) {
         if (eat(':')) {
           node = alternation(fold);
@@ -152,6 +164,7 @@ class Parser {
         node = alternation(fold);
       }
       if (!eat(')')) fail("missing ')'");
+      --depth_;
       return node;
     }
     if (c == '[') return char_class(fold);
@@ -275,13 +288,14 @@ class Parser {
 
   std::u32string p_;
   size_t pos_ = 0;
+  int depth_ = 0;  // groups open at pos_
   const std::string& where_;
   std::vector<Regex::CharClass>& classes_;
 };
 
 class Compiler {
  public:
-  explicit Compiler(std::vector<Regex::Inst>& program) : program_(program) {}
+  Compiler(std::vector<Regex::Inst>& program, const std::string& where) : program_(program), where_(where) {}
 
   void emit(const Node& node) {
     using Op = Regex::Op;
@@ -337,7 +351,7 @@ class Compiler {
     }
   }
   size_t push(Regex::Inst inst) {
-    if (program_.size() > 1'000'000) throw Error("regex", "pattern compiles to too many instructions");
+    if (program_.size() > 1'000'000) throw Error(where_, "regex: pattern compiles to too many instructions");
     program_.push_back(inst);
     return program_.size() - 1;
   }
@@ -349,6 +363,7 @@ class Compiler {
     program_[split].y = greedy ? out : static_cast<uint32_t>(body);
   }
   std::vector<Regex::Inst>& program_;
+  const std::string& where_;
 };
 
 }  // namespace
@@ -363,7 +378,7 @@ Regex::Regex(std::string_view pattern, const std::string& where) : where_(where)
     pos += length;
   }
   NodePtr root = Parser(std::move(code_points), where_, classes_).parse();
-  Compiler compiler(program_);
+  Compiler compiler(program_, where_);
   compiler.emit(*root);
   compiler.push({Op::Match});
   for (CharClass& cls : classes_) {

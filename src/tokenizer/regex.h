@@ -6,6 +6,10 @@
 // ranges and negation, \p{..}/\P{..} (general categories), \s \S \d \D \w \W, groups (...), (?:...),
 // (?i:...), lookahead (?=...) (?!...), alternation, quantifiers ? * + {n} {n,} {n,m} (and lazy ?).
 // Anything else is rejected at compile time with qs::Error.
+// Bounds, so that no pattern or text crashes or hangs the process: groups and stacked quantifiers
+// nest at most 250 deep (PCRE2's default, as for task filters), a pattern compiles to at most 1M
+// instructions, and a match runs at most 1000 steps per text code point (+1M); the parser and the
+// matcher recurse only per nesting level (a backtracking stack on the heap does the rest).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -17,7 +21,8 @@ namespace qs {
 
 class Regex {
  public:
-  // Throws qs::Error(where, ...) when the pattern is malformed or uses unsupported syntax.
+  // Throws qs::Error(where, ...) when the pattern is malformed, uses unsupported syntax or nests
+  // too deep; `where` names the file and the field ("tokenizer.json: field 'pre_tokenizer...'").
   Regex(std::string_view pattern, const std::string& where);
 
   // Successive non-overlapping leftmost matches in `text` (code points), as [begin, end) indexes.

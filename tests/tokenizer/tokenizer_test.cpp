@@ -170,6 +170,40 @@ TEST(TokenizerEncode, ConcurrentEncodingGivesTheSameIds) {
   for (int t = 0; t < 4; ++t) EXPECT_EQ(ok[t], 200);
 }
 
+// Issue 14 item 4: these patterns overflowed the stack (SIGSEGV) in the recursive parser, compiler
+// and syntax-tree destructor; now the load fails with an error naming the file and the field.
+TEST(TokenizerRegex, DeepNestingIsALoadErrorNotACrash) {
+  std::string nested_groups;
+  for (int i = 0; i < 17500; ++i) nested_groups += '(';
+  nested_groups += 'a';
+  for (int i = 0; i < 17500; ++i) nested_groups += ')';
+  const std::string stacked_quantifiers = "a" + std::string(100000, '?');
+  for (const std::string& regex : {nested_groups, stacked_quantifiers}) {
+    json doc = tiny_tokenizer();
+    doc["pre_tokenizer"] = {{"type", "Split"}, {"pattern", {{"Regex", regex}}}, {"behavior", "Isolated"}};
+    expect_load_error(doc.dump(), "pre_tokenizer.pattern.Regex': regex: nesting deeper than 250 levels");
+    doc = tiny_tokenizer();
+    doc["normalizer"] = {{"type", "Replace"}, {"pattern", {{"Regex", regex}}}, {"content", "x"}};
+    expect_load_error(doc.dump(), "normalizer.pattern.Regex': regex: nesting deeper than 250 levels");
+  }
+  // Just inside the limit still compiles and matches (the limit is not off by one).
+  const std::string deepest = std::string(250, '(') + "a" + std::string(250, ')');
+  const std::u32string text = U"bab";
+  EXPECT_EQ(Regex(deepest, "test").find_all(text), (std::vector<std::pair<uint32_t, uint32_t>>{{1, 2}}));
+  EXPECT_THROW(Regex("(" + deepest + ")", "test"), Error);
+  std::string stacked = "a";
+  for (int i = 0; i < 250; ++i) stacked += "{1}";
+  EXPECT_EQ(Regex(stacked, "test").find_all(text), (std::vector<std::pair<uint32_t, uint32_t>>{{1, 2}}));
+  EXPECT_THROW(Regex(stacked + "{1}", "test"), Error);
+  // Repeats that multiply out are refused by program size, naming the field too.
+  try {
+    Regex("((a{1000}){1000}){1000}", "tokenizer.json: field 'x'");
+    ADD_FAILURE() << "a 10^9-instruction pattern compiled";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("tokenizer.json: field 'x'"), std::string::npos) << error.what();
+  }
+}
+
 TEST(TokenizerRegex, RejectsUnsupportedSyntaxAndRunawayBacktracking) {
   EXPECT_THROW(Regex("(?<name>x)", "test"), Error);
   EXPECT_THROW(Regex("x++", "test"), Error);
