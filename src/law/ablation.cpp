@@ -5,7 +5,6 @@
 
 #include "law/distributions.h"
 #include "law/robust_inference.h"
-#include "law/wls.h"
 
 namespace qs::law {
 namespace {
@@ -19,19 +18,15 @@ NestedFTest added_factor_test(const OlsResult& previous, OlsResult& current, SeK
 }
 
 // Cross-stratum covariance of two exponents by model: the scores the fits' own covariance used
-// (CR2-adjusted, or CR1's raw ones with √(c_a c_b)), whitened under WLS.
+// (CR2-adjusted, or CR1's raw ones with √(c_a c_b)), on the fit's working system (whitened
+// under WLS and the binomial estimator).
 double exponent_cross_covariance(const StratumFit& a, const std::vector<LawPoint>& pa, int ka, const StratumFit& b,
                                  const std::vector<LawPoint>& pb, int kb) {
   auto scores = [](const StratumFit& fit, const std::vector<LawPoint>& points) {
-    Design x = build_design(points, fit.factors);
-    std::vector<double> e = fit.ols.residuals;
-    if (fit.estimator == Estimator::Wls) {
-      std::vector<double> weights = wls_weights(points);
-      x = whiten(x, e, weights).x;
-      for (size_t i = 0; i < e.size(); ++i) e[i] *= std::sqrt(weights[i]);
-    }
-    if (fit.ols.se_kind == SeKind::Cluster) return cr2_scores(fit.ols, x, e, model_of_points(points)).adjusted;
-    return cluster_scores(x, e, model_of_points(points));
+    const WorkingSystem system = working_system(fit, points);
+    if (fit.ols.se_kind == SeKind::Cluster)
+      return cr2_scores(fit.ols, system.x, system.residuals, model_of_points(points)).adjusted;
+    return cluster_scores(system.x, system.residuals, model_of_points(points));
   };
   ClusterScores sa = scores(a, pa), sb = scores(b, pb);
   double factor = 1;

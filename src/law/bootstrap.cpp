@@ -6,7 +6,6 @@
 #include <set>
 
 #include "core/progress.h"
-#include "law/wls.h"
 
 namespace qs::law {
 namespace {
@@ -64,7 +63,7 @@ BootstrapResult cluster_bootstrap(const std::vector<StratumFit>& fits, const std
   std::uniform_int_distribution<size_t> pick(0, models.size() - 1);
   Progress progress("bootstrap", replicates, "resamples");
   std::vector<LawPoint> sample;
-  std::vector<double> y, coef;
+  std::vector<double> coef;
   for (int r = 0; r < replicates; ++r) {
     std::vector<size_t> chosen(models.size());
     for (auto& c : chosen) c = pick(rng);
@@ -73,15 +72,8 @@ BootstrapResult cluster_bootstrap(const std::vector<StratumFit>& fits, const std
       sample.clear();
       for (size_t m : chosen)
         for (size_t i : by_model[s][m]) sample.push_back(points[s][i]);
-      y.clear();
-      for (const auto& p : sample) y.push_back(p.y);
-      Design x = build_design(sample, fits[s].factors);
-      if (fits[s].estimator == Estimator::Wls) {  // the same estimator as the fit
-        WhitenedData w = whiten(x, y, wls_weights(sample));
-        x = std::move(w.x);
-        y = std::move(w.y);
-      }
-      if (!ols_coefficients(x, y, coef)) continue;
+      // The same estimator as the fit.
+      if (!fit_coefficients(sample, fits[s].factors, fits[s].estimator, coef)) continue;
       for (size_t k = 0; k < coef.size(); ++k) draws[s][k][r] = coef[k];
     }
     progress.advance();

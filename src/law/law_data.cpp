@@ -86,6 +86,11 @@ double factor_regressor(Factor factor, double n_params, int bits, int group_size
 double adjusted_accuracy_from_y(double y) { return std::exp(-std::exp(y)); }
 double perplexity_ratio_from_y(double y) { return std::exp(std::exp(y)); }
 
+double adjusted_for_display(double acc_adj, int64_t n_docs, double acc_rand) {
+  const double half_document = 0.5 / (static_cast<double>(n_docs) * (1 - acc_rand));
+  return std::clamp(acc_adj, half_document, 1 - half_document);
+}
+
 namespace {
 
 // Reason a quantized configuration cannot enter a fit with these factors, or "" if it can.
@@ -145,12 +150,17 @@ PreparedData prepare_law_data(const std::vector<Observation>& rows, const PrepOp
     std::string acc_reason = reason;
     if (acc_reason.empty() && (std::isnan(o.acc) || std::isnan(o.acc_rand))) acc_reason = "missing accuracy";
     if (acc_reason.empty() && cells_at_chance.count({o.stratum, o.model, o.bits})) acc_reason = cell_collapse;
-    if (acc_reason.empty() && row_collapsed(o, options.collapse_sigmas)) acc_reason = row_collapse;
-    if (acc_reason.empty() && acc_adj >= 1) acc_reason = "saturated (Acc_adj >= 1)";
+    const bool keep = options.keep_rows_near_chance;
+    if (acc_reason.empty() && keep && o.n_docs <= 0) acc_reason = "no document count (n_docs) for the binomial estimator";
+    if (acc_reason.empty() && !keep && row_collapsed(o, options.collapse_sigmas)) acc_reason = row_collapse;
+    if (acc_reason.empty() && !keep && acc_adj >= 1) acc_reason = "saturated (Acc_adj >= 1)";
     if (!acc_reason.empty()) {
       exclude(o.stratum, acc_reason);
     } else {
+      if (keep) acc_adj = adjusted_for_display(acc_adj, o.n_docs, o.acc_rand);
       p.stratum = o.stratum;
+      p.acc = o.acc;
+      p.n_docs = o.n_docs;
       p.y = std::log(-std::log(acc_adj));
       double se_adj = o.acc_stderr / (1 - o.acc_rand);
       p.y_se = se_adj > 0 ? se_adj / std::fabs(acc_adj * std::log(acc_adj)) : NAN;

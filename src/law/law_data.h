@@ -42,6 +42,9 @@ struct LawPoint {
   // Delta-method SE of y from acc_stderr: y = ln(−ln a), dy/da = 1/(a ln a), so
   // se_y = (acc_stderr/(1 − Acc_rand)) / |a ln a| (NaN when acc_stderr is missing or 0; L0).
   double y_se = NAN;
+  // The counts behind the accuracy (the binomial estimator's data): acc = correct / n_docs.
+  double acc = NAN;
+  int64_t n_docs = 0;  // 0 = unknown
 };
 
 struct PrepOptions {
@@ -50,6 +53,12 @@ struct PrepOptions {
   bool nonembedding_n = false;   // N = n_params_nonembed instead of n_params
   double collapse_sigmas = 2.0;  // k of the collapse rule (collapse.h)
   std::vector<int> exclude_bits; // bit widths left out entirely (--exclude-bits 2, as the paper)
+  // For the binomial estimator (binomial_fit.h): rows near or below chance and at the ceiling
+  // stay in (the likelihood of their counts is finite; rule 1 of collapse.h and the saturation
+  // cut exist only because y = ln(−ln Acc_adj) is not); whole cells at chance (rule 2) are
+  // still left out. Every such row needs n_docs. Their y, shown in plots and used by the
+  // residual diagnostics, is taken half a document inside the boundary (adjusted_for_display).
+  bool keep_rows_near_chance = false;
 };
 
 struct PreparedData {
@@ -65,6 +74,9 @@ PreparedData prepare_law_data(const std::vector<Observation>& rows, const PrepOp
 
 // Back-transforms of the response: Acc_adj = exp(−exp(y)); perplexity ratio = exp(exp(y)).
 double adjusted_accuracy_from_y(double y);
+// Acc_adj clamped to [h, 1 − h], h = 0.5 / (n_docs · (1 − Acc_rand)): half a correct document
+// inside (0, 1), so y is finite for a row at or below chance or at the ceiling.
+double adjusted_for_display(double acc_adj, int64_t n_docs, double acc_rand);
 double perplexity_ratio_from_y(double y);
 
 }  // namespace qs::law

@@ -79,12 +79,29 @@ int coefficient_index(const StratumFit& fit, Factor factor) {
   return it == fit.factors.end() ? -1 : 1 + static_cast<int>(it - fit.factors.begin());
 }
 
-std::string estimator_name(Estimator estimator) { return estimator == Estimator::Wls ? "wls" : "ols"; }
+std::string estimator_name(Estimator estimator) {
+  switch (estimator) {
+    case Estimator::Ols: return "ols";
+    case Estimator::Wls: return "wls";
+    case Estimator::Binomial: return "binomial";
+  }
+  return "ols";
+}
 
 Estimator parse_estimator(const std::string& text) {
-  if (text == "ols") return Estimator::Ols;
-  if (text == "wls") return Estimator::Wls;
-  throw Error("--estimator", "must be ols or wls, got '" + text + "'");
+  for (Estimator e : {Estimator::Ols, Estimator::Wls, Estimator::Binomial})
+    if (text == estimator_name(e)) return e;
+  throw Error("--estimator", "must be ols, wls or binomial, got '" + text + "'");
+}
+
+BinomialCounts binomial_counts(const std::vector<LawPoint>& points) {
+  BinomialCounts counts;
+  for (const auto& p : points) {
+    counts.trials.push_back(static_cast<double>(p.n_docs));
+    counts.correct.push_back(std::round(p.acc * static_cast<double>(p.n_docs)));
+    counts.chance.push_back(p.acc_rand);
+  }
+  return counts;
 }
 
 std::vector<double> wls_weights(const std::vector<LawPoint>& points) {
@@ -96,13 +113,98 @@ std::vector<double> wls_weights(const std::vector<LawPoint>& points) {
   return weights;
 }
 
+namespace {
+
+std::vector<double> responses(const std::vector<LawPoint>& points) {
+  std::vector<double> y;
+  y.reserve(points.size());
+  for (const auto& p : points) y.push_back(p.y);
+  return y;
+}
+
+constexpr const char* kBinomialWhere = "--estimator binomial";
+
+// The binomial MLE from the OLS start; nullopt-like: converged = false when it has no finite maximum.
+BinomialFit binomial_mle(const Design& x, const std::vector<LawPoint>& points, const std::vector<double>& y) {
+  std::vector<double> start;
+  if (!ols_coefficients(x, y, start)) return {};
+  return binomial_fit(x, binomial_counts(points), start, kBinomialWhere);
+}
+
+// The binomial fit as an OlsResult (see fit_stratum in the header for what each field means).
+OlsResult fit_binomial(const std::vector<LawPoint>& points, const Design& x, const std::vector<double>& y) {
+  BinomialFit mle = binomial_mle(x, points, y);
+  require(mle.converged, kBinomialWhere,
+          "the likelihood has no finite maximum for these points (every point at chance or at the ceiling?); "
+          "use --estimator ols");
+  OlsResult out = ols_fit(mle.whitened_x, mle.whitened_z);
+  add_cluster_covariance(out, mle.whitened_x, model_of_points(points));
+  // Back to y's units for the residual diagnostics, plots and variance components.
+  for (int r = 0; r < x.rows; ++r) {
+    double eta = 0;
+    for (int c = 0; c < x.cols; ++c) eta += x.at(r, c) * out.coef[c];
+    out.fitted[r] = eta;
+    out.residuals[r] = y[r] - eta;
+  }
+  Design intercept_only;
+  intercept_only.rows = x.rows;
+  intercept_only.cols = 1;
+  intercept_only.values.assign(static_cast<size_t>(x.rows), 1.0);
+  intercept_only.names = {"lnA"};
+  BinomialFit null_fit = binomial_mle(intercept_only, points, y);
+  out.rss = mle.deviance;
+  out.tss = null_fit.converged ? null_fit.deviance : NAN;
+  out.r2 = 1 - out.rss / out.tss;
+  out.adj_r2 = 1 - (1 - out.r2) * (out.n - 1) / out.df_resid;
+  return out;
+}
+
+}  // namespace
+
+bool fit_coefficients(const std::vector<LawPoint>& points, const std::vector<Factor>& factors, Estimator estimator,
+                      std::vector<double>& coef) {
+  std::vector<double> y = responses(points);
+  Design x = build_design(points, factors);
+  if (estimator == Estimator::Binomial) {
+    BinomialFit mle = binomial_mle(x, points, y);
+    coef = mle.coef;
+    return mle.converged;
+  }
+  if (estimator == Estimator::Wls) {
+    WhitenedData w = whiten(x, y, wls_weights(points));
+    return ols_coefficients(w.x, w.y, coef);
+  }
+  return ols_coefficients(x, y, coef);
+}
+
+WorkingSystem working_system(const StratumFit& fit, const std::vector<LawPoint>& points) {
+  WorkingSystem system{build_design(points, fit.factors), fit.ols.residuals};
+  if (fit.estimator == Estimator::Wls) {
+    std::vector<double> weights = wls_weights(points);
+    system.x = whiten(system.x, system.residuals, weights).x;
+    for (size_t i = 0; i < weights.size(); ++i) system.residuals[i] *= std::sqrt(weights[i]);
+  } else if (fit.estimator == Estimator::Binomial) {
+    Design whitened_x;
+    std::vector<double> whitened_z;
+    binomial_working_system(system.x, binomial_counts(points), fit.ols.coef, whitened_x, whitened_z);
+    system.x = std::move(whitened_x);
+    for (int r = 0; r < system.x.rows; ++r) {
+      double fitted = 0;
+      for (int c = 0; c < system.x.cols; ++c) fitted += system.x.at(r, c) * fit.ols.coef[c];
+      system.residuals[r] = whitened_z[r] - fitted;
+    }
+  }
+  return system;
+}
+
 OlsResult fit_points(const std::vector<LawPoint>& points, const std::vector<Factor>& factors, Estimator estimator,
                      SeKind se_kind) {
-  std::vector<double> y;
-  for (const auto& p : points) y.push_back(p.y);
+  std::vector<double> y = responses(points);
   Design x = build_design(points, factors);
   OlsResult out;
-  if (estimator == Estimator::Wls) {
+  if (estimator == Estimator::Binomial) {
+    out = fit_binomial(points, x, y);
+  } else if (estimator == Estimator::Wls) {
     std::vector<double> weights = wls_weights(points);
     require(!weights.empty(), "wls", "a point has no standard error (acc_stderr) to weight it by");
     WhitenedData w = whiten(x, y, weights);
@@ -226,6 +328,12 @@ StratumFit fit_stratum(const std::string& stratum, Response response, const std:
   }
   if (estimator == Estimator::Wls && wls_weights(points).empty()) {
     fit.messages.push_back("WLS needs acc_stderr (> 0) on every point: fitted by OLS instead");
+    estimator = Estimator::Ols;
+  }
+  if (estimator == Estimator::Binomial &&
+      (response != Response::Accuracy ||
+       std::any_of(points.begin(), points.end(), [](const LawPoint& p) { return !(p.n_docs > 0) || std::isnan(p.acc); }))) {
+    fit.messages.push_back("the binomial estimator needs each point's document count (n_docs): fitted by OLS instead");
     estimator = Estimator::Ols;
   }
   fit.estimator = estimator;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "law/binomial_fit.h"
 #include "law/law_data.h"
 #include "law/ols.h"
 #include "law/robust_inference.h"
@@ -19,9 +20,10 @@ namespace qs::law {
 
 constexpr int kMinUsablePoints = 6;
 
-// ols: every point weighs the same; wls: weights 1/se_y² from acc_stderr (wls.h).
-enum class Estimator { Ols, Wls };
-std::string estimator_name(Estimator estimator);   // "ols", "wls"
+// ols: every point weighs the same; wls: weights 1/se_y² from acc_stderr (wls.h); binomial:
+// maximum likelihood on the correct/total counts on the accuracy scale (binomial_fit.h).
+enum class Estimator { Ols, Wls, Binomial };
+std::string estimator_name(Estimator estimator);   // "ols", "wls", "binomial"
 Estimator parse_estimator(const std::string& text); // throws qs::Error naming --estimator
 
 struct StratumFit {
@@ -61,8 +63,11 @@ Design build_design(const std::vector<LawPoint>& points, const std::vector<Facto
 // `se_kind` picks the reported covariance; Cluster with one model falls back to HC3 (the
 // model's offset is then the intercept) and with fewer than kMinModelsForAlpha models α's
 // interval is NaN ("not estimable") with a message.
-// `estimator` Wls needs every point's y_se (finite, > 0); otherwise the fit falls back to OLS
-// with a message.
+// `estimator` Wls needs every point's y_se (finite, > 0), Binomial every point's n_docs;
+// otherwise the fit falls back to OLS with a message. Binomial fits report the quasi-binomial
+// covariance as "classical" (Pearson dispersion, t(n − p)), the sandwiches on the working
+// scores otherwise, the deviance as rss (so nested F-tests are quasi-likelihood F-tests,
+// McCullagh & Nelder 1989 §9.3) and R² = 1 − D / D_null (deviance explained).
 StratumFit fit_stratum(const std::string& stratum, Response response, const std::vector<LawPoint>& points,
                        const std::vector<Factor>& requested, SeKind se_kind = SeKind::Cluster,
                        Estimator estimator = Estimator::Ols);
@@ -72,6 +77,22 @@ StratumFit fit_stratum(const std::string& stratum, Response response, const std:
 // leave-one-model-out all go through here). Throws qs::Error as ols_fit does.
 OlsResult fit_points(const std::vector<LawPoint>& points, const std::vector<Factor>& factors, Estimator estimator,
                      SeKind se_kind);
+
+// Coefficients only, by `estimator` (the bootstrap's resamples): false when the design is
+// rank-deficient or the binomial likelihood has no finite maximum.
+bool fit_coefficients(const std::vector<LawPoint>& points, const std::vector<Factor>& factors, Estimator estimator,
+                      std::vector<double>& coef);
+
+// The least-squares system a fit's covariance is computed on: its design and residuals,
+// whitened (√w) under WLS and under the binomial estimator's last IRLS step.
+struct WorkingSystem {
+  Design x;
+  std::vector<double> residuals;
+};
+WorkingSystem working_system(const StratumFit& fit, const std::vector<LawPoint>& points);
+
+// The binomial estimator's data: correct = round(acc · n_docs), n_docs, Acc_rand.
+BinomialCounts binomial_counts(const std::vector<LawPoint>& points);
 
 // The WLS weights 1/y_se², or an empty vector when a point has no usable y_se.
 std::vector<double> wls_weights(const std::vector<LawPoint>& points);

@@ -36,7 +36,19 @@ LawStudy run_law_study(const std::vector<Observation>& rows, const StudyOptions&
   LawStudy study;
   study.source = source;
   study.options = options;
-  PreparedData data = prepare_law_data(rows, options.prep);
+  if (options.estimator == Estimator::Binomial) {
+    // Rows near chance and at the ceiling stay in: the likelihood of their counts is finite.
+    const bool counted = std::all_of(rows.begin(), rows.end(), [](const Observation& o) { return o.method == "fp" || o.n_docs > 0; });
+    if (counted) {
+      study.options.prep.keep_rows_near_chance = true;
+    } else {
+      study.messages.push_back("--estimator binomial needs every row's document count (n_docs; stores from before "
+                               "schema version 2 and CSVs without the column lack it): fitted by OLS instead");
+      study.options.estimator = Estimator::Ols;
+    }
+  }
+  const StudyOptions& effective = study.options;
+  PreparedData data = prepare_law_data(rows, effective.prep);
   study.method = data.method;
   study.excluded = data.excluded;
 
@@ -51,8 +63,8 @@ LawStudy run_law_study(const std::vector<Observation>& rows, const StudyOptions&
   for (auto& [name, info] : models) study.models.push_back(info);
 
   auto add_fit = [&](const std::string& stratum, Response response, const std::vector<LawPoint>& points) {
-    StratumFit fit = fit_stratum(stratum, response, points, options.prep.factors, options.se_kind,
-                                 response == Response::Perplexity ? Estimator::Ols : options.estimator);
+    StratumFit fit = fit_stratum(stratum, response, points, effective.prep.factors, effective.se_kind,
+                                 response == Response::Perplexity ? Estimator::Ols : effective.estimator);
     if (!fit.fitted)
       fit.messages.push_back("rows left out: " +
                              summarize(data.excluded, stratum));
@@ -82,7 +94,7 @@ LawStudy run_law_study(const std::vector<Observation>& rows, const StudyOptions&
     study.extrapolation.push_back(leave_one_model_out(study.fits[i], study.points[i]));
   }
   study.differences = strata_differences(study.fits, study.points);
-  study.bootstrap = cluster_bootstrap(study.fits, study.points, options.bootstrap_replicates, options.bootstrap_seed);
+  study.bootstrap = cluster_bootstrap(study.fits, study.points, effective.bootstrap_replicates, effective.bootstrap_seed);
   for (const auto& m : study.bootstrap.messages) study.messages.push_back(m);
   return study;
 }

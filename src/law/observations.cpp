@@ -78,6 +78,11 @@ Observation make_observation(const std::vector<Cell>& cells, const std::string& 
   o.acc_rand = parse_real(cells[15], at(15));
   o.ppl = parse_real(cells[16], at(16));
   o.ppl_fp = parse_real(cells[17], at(17));
+  if (cells.size() > names.size() && !cells[names.size()].is_null) {
+    const std::string where_docs = where + ", column " + kDocumentCountColumn;
+    o.n_docs = parse_integer(cells[names.size()], where_docs);
+    require(o.n_docs > 0, where_docs, "must be a positive document count");
+  }
   require(o.method == "fp" || o.method == "gptq" || o.method == "rtn", at(5),
           "method must be fp, gptq or rtn, got '" + o.method + "'");
   require(o.n_params > 0, at(3), "n_params must be positive");
@@ -140,12 +145,21 @@ std::vector<Observation> load_observations_sqlite(const std::string& path) {
     sqlite3_close(db);
     throw Error(path, "cannot open SQLite store: " + message);
   }
-  std::string sql = "SELECT ";
+  std::string columns;
   const auto& names = observation_columns();
-  for (size_t i = 0; i < names.size(); ++i) sql += (i ? ", " : "") + names[i];
-  sql += " FROM law_observations";
+  for (size_t i = 0; i < names.size(); ++i) columns += (i ? ", " : "") + names[i];
+  // n_docs is in the view from schema version 2 on; a version-1 store (or a hand-made table)
+  // is read without it.
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+  size_t n_columns = names.size() + 1;
+  std::string with_docs = "SELECT " + columns + ", " + kDocumentCountColumn + " FROM law_observations";
+  if (sqlite3_prepare_v2(db, with_docs.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    stmt = nullptr;
+    n_columns = names.size();
+  }
+  const std::string sql = "SELECT " + columns + " FROM law_observations";
+  if (stmt == nullptr && sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
     std::string message = sqlite3_errmsg(db);
     sqlite3_close(db);
     throw Error(path, "cannot read the law_observations view (is this a quantscale results store?): " + message);
@@ -154,8 +168,8 @@ std::vector<Observation> load_observations_sqlite(const std::string& path) {
   int rc;
   try {
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-      std::vector<Cell> cells(names.size());
-      for (int i = 0; i < static_cast<int>(names.size()); ++i) {
+      std::vector<Cell> cells(n_columns);
+      for (int i = 0; i < static_cast<int>(n_columns); ++i) {
         int type = sqlite3_column_type(stmt, i);
         Cell& cell = cells[i];
         cell.is_null = type == SQLITE_NULL;
@@ -195,6 +209,7 @@ std::vector<Observation> load_observations_csv(const std::string& path) {
     require(it != position.end(), path + ":1", "CSV header lacks column '" + names[i] + "'");
     source[i] = it->second;
   }
+  auto docs_column = position.find(kDocumentCountColumn);  // optional
   std::vector<Observation> rows;
   // (point_id, task, metric) is the view's key: a repeated row would be fitted twice (weighting
   // that point double), so it is an error naming both lines rather than a silent dedupe.
@@ -207,6 +222,7 @@ std::vector<Observation> load_observations_csv(const std::string& path) {
             "expected " + std::to_string(header.size()) + " fields, found " + std::to_string(cells.size()));
     std::vector<Cell> ordered(names.size());
     for (size_t i = 0; i < names.size(); ++i) ordered[i] = cells[source[i]];
+    if (docs_column != position.end()) ordered.push_back(cells[docs_column->second]);
     rows.push_back(make_observation(ordered, where));
     const Observation& o = rows.back();
     auto [seen, inserted] = first_line.emplace(std::tuple(o.point_id, o.task, o.metric), line_number);
@@ -230,7 +246,7 @@ std::string observations_to_csv(const std::vector<Observation>& rows) {
   std::string out;
   const auto& names = observation_columns();
   for (size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + names[i];
-  out += '\n';
+  out += std::string(",") + kDocumentCountColumn + '\n';
   auto quote = [](const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string q = "\"";
@@ -249,7 +265,7 @@ std::string observations_to_csv(const std::vector<Observation>& rows) {
            std::to_string(o.bits) + "," + std::to_string(o.group_size) + "," + std::to_string(o.calib_samples) +
            "," + std::to_string(o.seed) + "," + quote(o.task) + "," + quote(o.stratum) + "," + quote(o.metric) +
            "," + real(o.acc) + "," + real(o.acc_stderr) + "," + real(o.acc_rand) + "," + real(o.ppl) + "," +
-           real(o.ppl_fp) + "\n";
+           real(o.ppl_fp) + "," + (o.n_docs > 0 ? std::to_string(o.n_docs) : std::string()) + "\n";
   }
   return out;
 }

@@ -6,7 +6,9 @@
 // Columns: point_id, model, architecture, n_params, n_params_nonembed, method ('fp','gptq',
 // 'rtn'), bits (16 = full-precision baseline), group_size (-1 = per output channel),
 // calib_samples (0 for fp/rtn), seed, task, stratum ('L1','L2','L3'), metric, acc, acc_stderr,
-// acc_rand, ppl, ppl_fp. A NULL/empty real reads as NaN.
+// acc_rand, ppl, ppl_fp, and optionally n_docs (documents behind acc; schema version 2 of the
+// store, absent from older stores and hand-written CSVs: 0 = unknown). A NULL/empty real reads
+// as NaN.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,10 +34,12 @@ struct Observation {
   double acc_rand = 0;
   double ppl = 0;     // WikiText perplexity of the point (NaN when not measured)
   double ppl_fp = 0;  // perplexity of the same model at full precision (NaN when not measured)
+  int64_t n_docs = 0; // documents acc was measured on (the binomial estimator's n), 0 = unknown
 };
 
-// The exact column list of the contract, in order.
+// The exact column list of the contract, in order (n_docs, optional, comes after them).
 const std::vector<std::string>& observation_columns();
+constexpr const char* kDocumentCountColumn = "n_docs";
 
 // Reads a SQLite store (file starting with "SQLite format 3") through its law_observations
 // view, or a CSV file whose header names every contract column (any order, extra columns

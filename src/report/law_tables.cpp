@@ -1,5 +1,6 @@
 #include "report/law_tables.h"
 
+#include <cctype>
 #include <cmath>
 
 #include "law/paper_table.h"
@@ -64,10 +65,17 @@ std::string inference_label(const law::OlsResult& o) {
   return (o.se_kind == law::SeKind::HC3 ? "HC3, t(" : "classical, t(") + fixed(o.df_inference, 0) + ")";
 }
 
+std::string estimator_label(law::Estimator estimator) {
+  if (estimator == law::Estimator::Binomial) return "binomial MLE";
+  std::string name = law::estimator_name(estimator);
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
 Table coefficient_table(const law::LawStudy& study, const law::StratumFit& fit) {
   const law::OlsResult& o = fit.ols;
   Table t{"Stratum " + fit.stratum + ": coefficients (n = " + std::to_string(o.n) + ", " +
-              (fit.estimator == law::Estimator::Wls ? "WLS, " : "OLS, ") + inference_label(o) + ")",
+              estimator_label(fit.estimator) + ", " + inference_label(o) + ")",
           {"coefficient", "estimate", "SE", "classical SE", "HC3 SE", "t", "p", "95% CI", "bootstrap 95% CI"},
           {},
           {"SE, t, p and CI: " + inference_label(o) + "; classical and HC3 SEs treat every point as independent.",

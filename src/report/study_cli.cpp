@@ -19,7 +19,9 @@ void add_study_options(CLI::App& app, StudyArgs& args) {
                  "independent)")
       ->capture_default_str();
   app.add_option("--estimator", args.estimator,
-                 "ols, or wls (weights 1/se_y² from acc_stderr by the delta method; L0 stays OLS)")
+                 "ols; wls (weights 1/se_y² from acc_stderr by the delta method); or binomial (maximum likelihood "
+                 "on the correct/total counts on the accuracy scale, rows near chance and at the ceiling kept; "
+                 "needs n_docs). L0 stays OLS")
       ->capture_default_str();
   app.add_option("--exclude-bits", args.exclude_bits, "bit widths left out of every fit, e.g. 2 (as the paper does)");
   app.add_option("--collapse-sigmas", args.collapse_sigmas,

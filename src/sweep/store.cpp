@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -12,11 +13,35 @@
 namespace qs {
 namespace {
 
-// Version 1 of the store. Any change to the result tables or to the law_observations view (the
-// law stage's input contract) bumps kSchemaVersion and adds a migration. The claims table
+// Version 2 of the store. Any change to the result tables or to the law_observations view (the
+// law stage's input contract) bumps kSchemaVersion and adds a migration (kMigrations). The claims table
 // (kClaimsTable) coordinates running sweeps and holds no result: it is created when missing,
 // and a quantscale that predates it opens the store as before and simply ignores it.
-const char* const kSchema = R"sql(
+
+// The law stage's input (law/observations.h). Version 2 added n_docs (the binomial
+// estimator's document counts).
+const char* const kLawObservationsView = R"sql(
+CREATE VIEW law_observations AS
+SELECT c.point_id AS point_id, m.name AS model, m.architecture AS architecture,
+       m.n_params AS n_params, m.n_params_nonembed AS n_params_nonembed,
+       c.method AS method, c.bits AS bits, c.group_size AS group_size,
+       c.calib_samples AS calib_samples, c.seed AS seed,
+       t.task AS task, t.stratum AS stratum, t.metric AS metric,
+       t.value AS acc, t.stderr AS acc_stderr, t.acc_rand AS acc_rand,
+       p.ppl AS ppl,
+       (SELECT pf.ppl FROM configurations cf
+          JOIN runs rf ON rf.point_id = cf.point_id AND rf.status = 'ok'
+          JOIN perplexity pf ON pf.point_id = cf.point_id
+         WHERE cf.eval_key = c.eval_key AND cf.method = 'fp') AS ppl_fp,
+       t.n_samples AS n_docs
+  FROM configurations c
+  JOIN runs r ON r.point_id = c.point_id AND r.status = 'ok'
+  JOIN models m ON m.model_id = c.model_id
+  JOIN task_metrics t ON t.point_id = c.point_id AND t.is_primary = 1
+  LEFT JOIN perplexity p ON p.point_id = c.point_id;
+)sql";
+
+const char* const kTables = R"sql(
 CREATE TABLE schema_version(version INTEGER NOT NULL);
 CREATE TABLE models(
   model_id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, path TEXT, architecture TEXT,
@@ -41,24 +66,14 @@ CREATE TABLE quant_layers(
   bits_per_weight REAL, PRIMARY KEY(point_id, layer));
 CREATE TABLE perplexity(
   point_id TEXT PRIMARY KEY REFERENCES configurations(point_id), ppl REAL NOT NULL, n_tokens INTEGER);
-CREATE VIEW law_observations AS
-SELECT c.point_id AS point_id, m.name AS model, m.architecture AS architecture,
-       m.n_params AS n_params, m.n_params_nonembed AS n_params_nonembed,
-       c.method AS method, c.bits AS bits, c.group_size AS group_size,
-       c.calib_samples AS calib_samples, c.seed AS seed,
-       t.task AS task, t.stratum AS stratum, t.metric AS metric,
-       t.value AS acc, t.stderr AS acc_stderr, t.acc_rand AS acc_rand,
-       p.ppl AS ppl,
-       (SELECT pf.ppl FROM configurations cf
-          JOIN runs rf ON rf.point_id = cf.point_id AND rf.status = 'ok'
-          JOIN perplexity pf ON pf.point_id = cf.point_id
-         WHERE cf.eval_key = c.eval_key AND cf.method = 'fp') AS ppl_fp
-  FROM configurations c
-  JOIN runs r ON r.point_id = c.point_id AND r.status = 'ok'
-  JOIN models m ON m.model_id = c.model_id
-  JOIN task_metrics t ON t.point_id = c.point_id AND t.is_primary = 1
-  LEFT JOIN perplexity p ON p.point_id = c.point_id;
 )sql";
+
+// Migrations from version v to v + 1, in order (index 0: 1 -> 2), each run in the opening
+// transaction.
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> steps = {std::string("DROP VIEW law_observations;") + kLawObservationsView};
+  return steps;
+}
 
 const char* const kClaimsTable = R"sql(
 CREATE TABLE IF NOT EXISTS claims(
@@ -142,15 +157,22 @@ Store::Store(const std::string& path, const Options& options) : path_(path) {
       Statement has_table(db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='schema_version'");
       has_table.step();
       if (has_table.integer(0) == 0) {
-        exec(kSchema);
+        exec(kTables);
+        exec(kLawObservationsView);
         Statement(db_, "INSERT INTO schema_version(version) VALUES(?)").bind({int64_t{kSchemaVersion}}).run();
       } else {
         Statement version(db_, "SELECT max(version) FROM schema_version");
         version.step();
-        if (version.integer(0) > kSchemaVersion)
-          throw Error(path, "store schema version " + std::to_string(version.integer(0)) +
+        const int64_t found = version.integer(0);
+        if (found > kSchemaVersion)
+          throw Error(path, "store schema version " + std::to_string(found) +
                                 " was written by a newer quantscale (this one reads version " +
                                 std::to_string(kSchemaVersion) + "); use a newer quantscale or a new output folder");
+        require(found >= 1, path, "store schema version " + std::to_string(found) + " is not a quantscale version");
+        for (int64_t v = found; v < kSchemaVersion; ++v) {
+          exec(migrations().at(static_cast<size_t>(v - 1)));
+          Statement(db_, "INSERT INTO schema_version(version) VALUES(?)").bind({int64_t{v + 1}}).run();
+        }
       }
       exec(kClaimsTable);
       exec("COMMIT;");

@@ -17,7 +17,7 @@ namespace qs {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   struct Options {
     // SQLite's max_page_count for this connection; 0 = unlimited. Tests use it to simulate

@@ -143,6 +143,7 @@ std::vector<law::Observation> binomial_sweep(const SyntheticGrid& grid, const st
             o.acc = static_cast<double>(correct) / docs[t];
             o.acc_stderr = std::sqrt(o.acc * (1 - o.acc) / (docs[t] - 1));
             o.acc_rand = task.acc_rand;
+            o.n_docs = docs[t];
             o.ppl = o.ppl_fp = NAN;
             rows.push_back(o);
           }
@@ -156,11 +157,11 @@ void write_observation_store(const std::string& path, const std::vector<law::Obs
   const char* schema =
       "CREATE TABLE law_observations (point_id TEXT, model TEXT, architecture TEXT, n_params INTEGER, "
       "n_params_nonembed INTEGER, method TEXT, bits INTEGER, group_size INTEGER, calib_samples INTEGER, seed INTEGER, "
-      "task TEXT, stratum TEXT, metric TEXT, acc REAL, acc_stderr REAL, acc_rand REAL, ppl REAL, ppl_fp REAL)";
+      "task TEXT, stratum TEXT, metric TEXT, acc REAL, acc_stderr REAL, acc_rand REAL, ppl REAL, ppl_fp REAL, n_docs INTEGER)";
   sqlite3_exec(db, schema, nullptr, nullptr, nullptr);
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO law_observations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &stmt, nullptr);
+  sqlite3_prepare_v2(db, "INSERT INTO law_observations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &stmt, nullptr);
   for (const auto& o : rows) {
     int i = 1;
     auto text = [&](const std::string& s) { sqlite3_bind_text(stmt, i++, s.c_str(), -1, SQLITE_TRANSIENT); };
@@ -170,6 +171,7 @@ void write_observation_store(const std::string& path, const std::vector<law::Obs
     text(o.method), integer(o.bits), integer(o.group_size), integer(o.calib_samples), integer(o.seed);
     text(o.task), text(o.stratum), text(o.metric), real(o.acc), real(o.acc_stderr), real(o.acc_rand), real(o.ppl),
         real(o.ppl_fp);
+    o.n_docs > 0 ? sqlite3_bind_int64(stmt, i++, o.n_docs) : sqlite3_bind_null(stmt, i++);
     sqlite3_step(stmt);
     sqlite3_reset(stmt);
   }

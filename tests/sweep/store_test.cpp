@@ -54,13 +54,48 @@ TEST(SweepStore, RecordsEachPointOnceAndFillsTheLawView) {
   auto columns = test::query_rows(db, "SELECT group_concat(name, ',') FROM pragma_table_info('law_observations')");
   EXPECT_EQ(columns.at(0),
             "point_id,model,architecture,n_params,n_params_nonembed,method,bits,group_size,calib_samples,seed,task,"
-            "stratum,metric,acc,acc_stderr,acc_rand,ppl,ppl_fp");
+            "stratum,metric,acc,acc_stderr,acc_rand,ppl,ppl_fp,n_docs");
+  EXPECT_EQ(test::query_rows(db, "SELECT count(*) FROM law_observations WHERE n_docs IS NULL OR n_docs <= 0").at(0), "0");
   auto fp = test::query_rows(db, "SELECT DISTINCT ppl, ppl_fp FROM law_observations WHERE method = 'fp'");
   ASSERT_EQ(fp.size(), 1u);
   EXPECT_EQ(fp[0].substr(0, fp[0].find('|')), fp[0].substr(fp[0].find('|') + 1));
   auto fp_ref = test::query_rows(db, "SELECT count(DISTINCT ppl_fp) FROM law_observations");
   EXPECT_EQ(fp_ref.at(0), "1");
   EXPECT_EQ(test::query_rows(db, "SELECT count(*) FROM law_observations WHERE n_params <> 656000").at(0), "0");
+}
+
+// A store written by a quantscale of schema version 1 (law_observations without n_docs) is
+// migrated when opened: the view gains the document counts, the version becomes 2, and the
+// results are untouched.
+TEST(SweepStore, VersionOneStoreIsMigratedAndGainsDocumentCounts) {
+  test::ScratchDir dir("store_migrate");
+  Study study;
+  std::vector<SweepPoint> grid = tiny_grid(study);
+  const std::string db = dir.file("results.db");
+  {
+    Store store(db);
+    for (const auto& point : grid) store.record(synthetic_result(study, point));
+  }
+  const std::string v1_view =
+      "DROP VIEW law_observations; CREATE VIEW law_observations AS SELECT c.point_id AS point_id, m.name AS model, "
+      "m.architecture AS architecture, m.n_params AS n_params, m.n_params_nonembed AS n_params_nonembed, c.method AS "
+      "method, c.bits AS bits, c.group_size AS group_size, c.calib_samples AS calib_samples, c.seed AS seed, t.task AS "
+      "task, t.stratum AS stratum, t.metric AS metric, t.value AS acc, t.stderr AS acc_stderr, t.acc_rand AS acc_rand, "
+      "NULL AS ppl, NULL AS ppl_fp FROM configurations c JOIN runs r ON r.point_id = c.point_id AND r.status = 'ok' "
+      "JOIN models m ON m.model_id = c.model_id JOIN task_metrics t ON t.point_id = c.point_id AND t.is_primary = 1; "
+      "DELETE FROM schema_version; INSERT INTO schema_version(version) VALUES(1);";
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(handle, v1_view.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(handle);
+  sqlite3_close(handle);
+  const int64_t rows_before = count(db, "law_observations");
+  { Store reopened(db); }
+  EXPECT_EQ(test::query_rows(db, "SELECT max(version) FROM schema_version").at(0), "2");
+  EXPECT_EQ(count(db, "law_observations"), rows_before);
+  EXPECT_EQ(test::query_rows(db, "SELECT count(*) FROM law_observations o JOIN task_metrics t USING(point_id, task, "
+                                 "metric) WHERE o.n_docs IS NOT t.n_samples OR o.n_docs IS NULL")
+                .at(0),
+            "0");
 }
 
 TEST(SweepStore, FailedAttemptIsReplacedByASuccess) {
