@@ -49,10 +49,11 @@ const CommandRegistration registration{Command{
       sub.add_option("--bits", o.gptq.grid.bits, "2, 3, 4 or 8");
       sub.add_option("--group-size", o.gptq.group_size, "inputs per group, -1 = per output channel");
       sub.add_option("--calib", o.calib_file, "calibration text file (required for gptq)");
-      sub.add_option("--calib-samples", o.calib_samples, "calibration windows Cb");
-      sub.add_option("--seq-len", o.seq_len, "tokens per calibration window");
+      sub.add_option("--calib-samples", o.calib_samples, "calibration windows Cb")->check(CLI::PositiveNumber);
+      sub.add_option("--seq-len", o.seq_len, "tokens per calibration window")->check(CLI::PositiveNumber);
       sub.add_option("--seed", o.seed, "seed of the window sampling");
-      sub.add_option("--heldout-samples", o.heldout_samples, "held-out windows for per-layer output error (0: off)");
+      sub.add_option("--heldout-samples", o.heldout_samples, "held-out windows for per-layer output error (0: off)")
+          ->check(CLI::NonNegativeNumber);
       sub.add_flag("--act-order", o.gptq.act_order, "process columns by descending Hessian diagonal (desc_act)");
       sub.add_flag("--static-groups", o.gptq.static_groups, "group parameters fixed before act-order");
       auto* sym = sub.add_flag("--sym", args->sym, "symmetric grid, zero = 2^(bits-1) (the default; kept for compatibility)");

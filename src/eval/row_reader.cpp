@@ -119,7 +119,7 @@ std::string read_text(const std::string& path) {
   return out;
 }
 
-std::string read_bz2(const std::string& path) {
+std::string read_bz2(const std::string& path, size_t max_bytes) {
   std::string compressed = qs::read_file(path);
   bz_stream stream{};
   require(BZ2_bzDecompressInit(&stream, 0, 0) == BZ_OK, path, "bzip2 init failed");
@@ -133,6 +133,11 @@ std::string read_bz2(const std::string& path) {
     stream.avail_out = static_cast<unsigned>(buffer.size());
     status = BZ2_bzDecompress(&stream);
     out.append(buffer.data(), buffer.size() - stream.avail_out);
+    if (out.size() > max_bytes) {
+      BZ2_bzDecompressEnd(&stream);
+      throw Error(path, "decompresses to more than " + std::to_string(max_bytes) +
+                            " bytes; refused (a benchmark file is far smaller)");
+    }
     if (status == BZ_OK && stream.avail_in == 0 && stream.avail_out != 0) break;  // truncated input
   }
   BZ2_bzDecompressEnd(&stream);

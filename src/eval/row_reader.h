@@ -27,7 +27,10 @@ int checked_gold(int64_t gold, size_t n_choices, const char* field, const std::s
 
 // Whole file as text with CRLF turned into LF (Python's universal newlines).
 std::string read_text(const std::string& path);
-// Whole bzip2-compressed file, decompressed.
-std::string read_bz2(const std::string& path);
+// Whole bzip2-compressed file, decompressed; refused (qs::Error naming the file) past
+// `max_bytes` decompressed, so a bzip2 bomb (~1e6-fold expansion) cannot fill memory.
+// HellaSwag's full validation text is 12 MB.
+constexpr size_t kMaxDecompressedBytes = size_t{1} << 30;  // 1 GiB
+std::string read_bz2(const std::string& path, size_t max_bytes = kMaxDecompressedBytes);
 
 }  // namespace qs::rows

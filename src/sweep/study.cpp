@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/shared_paths.h"
 #include "sweep/slurm_values.h"
@@ -278,11 +279,9 @@ void set_output_dir(Study& study, const std::string& output_dir) {
 }
 
 Study load_study(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path, "cannot open study file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_study(text.str(), path);
+  // A study file is a few KB; a device or a huge file is refused before it fills memory.
+  constexpr int64_t kMaxStudyBytes = int64_t{16} << 20;
+  return parse_study(read_file(path, kMaxStudyBytes), path);
 }
 
 }  // namespace qs

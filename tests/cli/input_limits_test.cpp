@@ -92,6 +92,21 @@ TEST(CliInputLimits, DeviceAsTaskDataIsRefusedNotReadForever) {
   EXPECT_NE(result.output.find("not a regular file"), std::string::npos) << result.output;
 }
 
+TEST(CliInputLimits, StudyFileFromADeviceAndNegativeQuantizeCountsAreRefused) {
+  const test::CommandResult study =
+      test::run_shell(std::string(kMemoryCap) + "QS_NO_PROGRESS=1 " + QS_BINARY + " sweep /dev/zero");
+  EXPECT_NE(study.exit_code, 0) << study.output;
+  EXPECT_NE(study.output.find("/dev/zero"), std::string::npos) << study.output;
+  EXPECT_NE(study.output.find("16 MiB"), std::string::npos) << study.output;
+  for (const char* option : {"--heldout-samples -1", "--calib-samples 0", "--seq-len -4"}) {
+    const test::CommandResult result =
+        test::run_quantscale(std::string("quantize /nonexistent/model --out q ") + option);
+    EXPECT_EQ(result.exit_code, 2) << option << "\n" << result.output;
+    const std::string name = std::string(option).substr(0, std::string(option).find(' '));
+    EXPECT_NE(result.output.find(name), std::string::npos) << option << "\n" << result.output;
+  }
+}
+
 TEST(ReadFile, RegularFileOverItsLimitAndFoldersAreRefused) {
   test::ScratchDir dir("read_file_limits");
   write_file_atomic(dir.file("big.txt"), std::string(1000, 'x'));

@@ -1,7 +1,9 @@
 // Issue 14 (items 6, 7 and 10): input a careless user or an attacker would give the evaluator.
 // A NaN log-probability is an error naming the document; a task file's relative data path never
-// falls back to the shipped benchmark of the same name; a multiple-choice task without `chance`
+// falls back to the shipped benchmark of the same name; a bzip2 file that decompresses past its
+// cap is refused; a multiple-choice task without `chance`
 // gets 1/(number of choices); a skipped row with invalid UTF-8 still leaves serializable results.
+#include <bzlib.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "core/error.h"
 #include "eval/evaluator.h"
 #include "eval/fake_model.h"
+#include "eval/row_reader.h"
 #include "eval/task_registry.h"
 #include "test_support.h"
 
@@ -133,6 +136,23 @@ TEST(EvalHostileInput, SkippedRowWithInvalidUtf8IsListedAndTheResultsSerialize) 
   std::string json;
   EXPECT_NO_THROW(json = results.to_json().dump(2));  // strict UTF-8: throws on a raw 0xff byte
   EXPECT_NE(json.find("data.jsonl:2"), std::string::npos);
+}
+
+// A bzip2 "bomb": 4 MiB of zeros compress to a few dozen bytes. Read with a 1 MiB cap it is an
+// error naming the file (the default cap, 1 GiB, is the same code path); under the cap it reads.
+TEST(EvalHostileInput, Bzip2ThatDecompressesPastItsCapIsRefused) {
+  test::ScratchDir dir("bz2_bomb");
+  std::string zeros(4 << 20, '\0'), compressed(1 << 16, '\0');
+  unsigned int size = static_cast<unsigned int>(compressed.size());
+  ASSERT_EQ(BZ2_bzBuffToBuffCompress(compressed.data(), &size, zeros.data(), static_cast<unsigned int>(zeros.size()), 9,
+                                     0, 0),
+            BZ_OK);
+  compressed.resize(size);
+  write(dir.file("bomb.txt.bz2"), compressed);
+  const std::string message = error_of([&] { rows::read_bz2(dir.file("bomb.txt.bz2"), 1 << 20); });
+  EXPECT_NE(message.find("bomb.txt.bz2"), std::string::npos) << message;
+  EXPECT_NE(message.find("decompresses to more than"), std::string::npos) << message;
+  EXPECT_EQ(rows::read_bz2(dir.file("bomb.txt.bz2"), 8 << 20).size(), zeros.size());
 }
 
 }  // namespace

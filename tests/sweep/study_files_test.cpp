@@ -52,7 +52,7 @@ TEST(SweepStudyFiles, CliReportsBadStudyWithLineAndColumn) {
   EXPECT_THAT(result.output, HasSubstr("bad.toml:4:"));
   auto missing = test::run_quantscale("sweep " + dir.file("absent.toml"));
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_THAT(missing.output, HasSubstr("absent.toml: cannot open study file"));
+  EXPECT_THAT(missing.output, HasSubstr("absent.toml: cannot open for reading"));
 }
 
 // A real full disk: the output folder on a 192 KiB tmpfs. The sweep must stop with an error
