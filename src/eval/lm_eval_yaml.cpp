@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "eval/jinja_template.h"
+#include "eval/python_regex.h"
 
 namespace qs {
 namespace {
@@ -142,6 +143,9 @@ std::vector<FilterPipeline> filters_of(const json& list, const std::string& wher
         step.pattern = f.value("regex_pattern", "#### (\\-?[0-9\\.\\,]+)");
         step.group_select = f.value("group_select", 0);
         step.fallback = f.value("fallback", "[invalid]");
+        // Compiled here so that a bad pattern stops the load, not the scoring after hours of
+        // generation.
+        (void)PythonRegex(step.pattern, where + ": filter '" + pipeline.name + "' regex_pattern");
       } else if (function == "take_first") {
         step.kind = FilterStep::Kind::TakeFirst;
       } else if (function == "remove_whitespace") {
@@ -256,6 +260,8 @@ TaskSpec task_of(const json& config, const fs::path& file) {
     spec.exact_match.ignore_case = metric.value("ignore_case", false);
     spec.exact_match.ignore_punctuation = metric.value("ignore_punctuation", false);
     spec.exact_match.regexes_to_ignore = metric.value("regexes_to_ignore", std::vector<std::string>{});
+    for (size_t i = 0; i < spec.exact_match.regexes_to_ignore.size(); ++i)
+      (void)PythonRegex(spec.exact_match.regexes_to_ignore[i], where + ": regexes_to_ignore[" + std::to_string(i) + "]");
   }
   if (spec.metrics.empty()) spec.metrics = {spec.output_type == OutputType::GenerateUntil ? "exact_match" : "acc"};
   const json metadata = metadata_of(config);

@@ -170,6 +170,18 @@ TEST(LmEvalYaml, WhatNeedsPythonOrTheNetworkIsAClearError) {
   EXPECT_NE(load(dir.file("bad.yaml")).find("key 'process_results' is not supported"), std::string::npos);
   write_file_atomic(dir.file("syntax.yaml"), "task: [unclosed\n");
   EXPECT_NE(load(dir.file("syntax.yaml")).find("malformed YAML"), std::string::npos);
+  // A pattern PCRE2 cannot compile stops the load (not the scoring after the generation).
+  const std::string generative = "task: g\ndataset_path: json\ndataset_kwargs: {data_files: {test: x.jsonl}}\n"
+                                 "test_split: test\noutput_type: generate_until\ndoc_to_text: q\ndoc_to_target: a\n";
+  write_file_atomic(dir.file("filter.yaml"), generative + "filter_list:\n  - name: strict\n    filter:\n"
+                                                          "      - function: regex\n        regex_pattern: \"(unclosed\"\n");
+  const std::string filter_error = load(dir.file("filter.yaml"));
+  EXPECT_NE(filter_error.find("filter 'strict' regex_pattern"), std::string::npos) << filter_error;
+  EXPECT_NE(filter_error.find("filter.yaml"), std::string::npos) << filter_error;
+  write_file_atomic(dir.file("ignore.yaml"), generative + "metric_list:\n  - metric: exact_match\n"
+                                                          "    regexes_to_ignore: [\",\", \"[a-\"]\n");
+  const std::string ignore_error = load(dir.file("ignore.yaml"));
+  EXPECT_NE(ignore_error.find("regexes_to_ignore[1]"), std::string::npos) << ignore_error;
 }
 
 // A folder of task files: `_*` templates and files without `task` serve include only; CSV data.
