@@ -52,15 +52,14 @@ double log_likelihood(const Design& x, const BinomialCounts& counts, const std::
   return sum;
 }
 
-double deviance(const Design& x, const BinomialCounts& counts, const std::vector<double>& coef) {
-  const std::vector<double> eta = linear_predictor(x, coef);
+// Σ k ln(k/n) + (n − k) ln((n − k)/n): the log-likelihood of the saturated model (Acc = k/n).
+double saturated_log_likelihood(const BinomialCounts& counts) {
   double sum = 0;
-  for (int r = 0; r < x.rows; ++r) {
-    const RowTerms t = row_terms(eta[r], counts.chance[r]);
+  for (size_t r = 0; r < counts.trials.size(); ++r) {
     const double k = counts.correct[r], n = counts.trials[r];
-    sum += x_log(k, std::log(k / n) - t.log_acc) + x_log(n - k, std::log((n - k) / n) - t.log_one_minus_acc);
+    sum += x_log(k, std::log(k / n)) + x_log(n - k, std::log((n - k) / n));
   }
-  return 2 * sum;
+  return sum;
 }
 
 }  // namespace
@@ -128,7 +127,7 @@ BinomialFit binomial_fit(const Design& x, const BinomialCounts& counts, std::vec
   }
   binomial_working_system(x, counts, fit.coef, fit.whitened_x, fit.whitened_z);
   fit.log_likelihood = current;
-  fit.deviance = deviance(x, counts, fit.coef);
+  fit.deviance = 2 * (saturated_log_likelihood(counts) - current);
   return fit;
 }
 
