@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs dependencies, builds with
 # warnings as errors, runs every test, runs them again under ASan + UBSan, then the fuzzers
-# (60 s each, in the same sanitized build) and a real Slurm run.
+# (40 s each here, QS_FUZZ_SECONDS; in the same sanitized build) and a real Slurm run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
@@ -19,6 +19,8 @@ bash scripts/test_cpu_targets.sh build
 # The second build: the same tests under ASan + UBSan (build-san, shared with the fuzzers below).
 bash scripts/test_sanitizers.sh
 
+# CI has 2 cores and a 35-minute budget: 40 s per fuzz target keeps the whole run inside it.
+export QS_FUZZ_SECONDS="${QS_FUZZ_SECONDS:-40}"
 for extra in scripts/test.d/*.sh; do
   [ -e "$extra" ] || continue
   echo "== $extra"

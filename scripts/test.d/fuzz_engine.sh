@@ -2,10 +2,10 @@
 # Engine fuzz targets (safetensors header, config.json) for 60 s each, from seed corpora built
 # out of the real files in ../shared. Built in build-san (scripts/build_sanitized.sh), the
 # sanitized build the unit tests also run in.
-# Usage: scripts/test.d/fuzz_engine.sh [seconds per target, default 60]
+# Usage: scripts/test.d/fuzz_engine.sh [seconds per target, default $QS_FUZZ_SECONDS or 60]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SECONDS_PER_TARGET="${1:-60}"
+SECONDS_PER_TARGET="${1:-${QS_FUZZ_SECONDS:-60}}"
 SHARED="${QS_SHARED_DIR:-$(cd .. && pwd)/shared}"
 bash scripts/build_sanitized.sh safetensors_header_fuzz model_config_fuzz
 
