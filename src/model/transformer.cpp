@@ -47,7 +47,11 @@ int block_stage_of(LinearRole role) {
 }  // namespace
 
 std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const WeightFactory& factory) {
-  std::unique_ptr<Transformer> model(new Transformer(Checkpoint::open(dir)));
+  return load(Checkpoint::open(dir), factory);
+}
+
+std::unique_ptr<Transformer> Transformer::load(Checkpoint checkpoint, const WeightFactory& factory) {
+  std::unique_ptr<Transformer> model(new Transformer(std::move(checkpoint)));
   const Checkpoint& ckpt = model->checkpoint_;
   const ModelConfig& config = ckpt.config();
   const ArchitectureSpec& arch = *config.arch;

@@ -47,6 +47,8 @@ class Transformer {
   // finiteness (qs::Error naming file and tensor). `factory` builds each linear's weight
   // (default: dense).
   static std::unique_ptr<Transformer> load(const std::string& dir, const WeightFactory& factory = dense_weight_factory);
+  // The same from a checkpoint already opened (io/model_folder.h: ModelFolder::take_checkpoint).
+  static std::unique_ptr<Transformer> load(Checkpoint checkpoint, const WeightFactory& factory = dense_weight_factory);
 
   const ModelConfig& config() const { return checkpoint_.config(); }
   const Checkpoint& checkpoint() const { return checkpoint_; }
