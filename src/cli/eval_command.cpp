@@ -30,7 +30,7 @@ struct EvalArgs {
 
 int run_eval(const EvalArgs& args) {
   EvalOptions options;
-  options.tasks = args.tasks;
+  options.tasks = split_task_list(args.tasks);
   if (args.shots >= 0) options.shots = args.shots;
   if (args.limit > 0) options.limit = args.limit;
   options.seed = args.seed;

@@ -107,11 +107,7 @@ void PipelineRunner::run(const Study& study, const SweepPoint& point, const Poin
   if (!study.tasks.empty()) {
     start = Clock::now();
     EvalOptions options;
-    options.tasks.clear();
-    for (const auto& task : study.tasks) {
-      if (!options.tasks.empty()) options.tasks.push_back(',');
-      options.tasks.append(task);
-    }
+    options.tasks = study.tasks;
     if (study.shots >= 0) options.shots = study.shots;
     if (study.limit > 0) options.limit = study.limit;
     options.task_config = study.task_config;

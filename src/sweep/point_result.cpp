@@ -30,6 +30,16 @@ void from_json(const json& j, SweepPoint& p) {
   j.at("seed").get_to(p.seed);
   j.at("eval_key").get_to(p.eval_key);
 }
+std::string status_name(PointStatus status) { return status == PointStatus::Ok ? "ok" : "failed"; }
+
+// A status other than "ok" / "failed" in a result file is an error, never a silent default.
+void to_json(json& j, PointStatus status) { j = status_name(status); }
+void from_json(const json& j, PointStatus& status) {
+  const std::string text = j.get<std::string>();
+  if (text != "ok" && text != "failed") throw json::other_error::create(501, "status '" + text + "' is neither ok nor failed", &j);
+  status = text == "ok" ? PointStatus::Ok : PointStatus::Failed;
+}
+
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModelFacts, name, path, architecture, n_params, n_params_nonembed, file_hash)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TaskMetric, task, stratum, metric, value, stderr_value, acc_rand, n_samples, primary)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LayerDiagnostic, layer, error, bits_per_weight)

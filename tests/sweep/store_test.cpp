@@ -69,7 +69,7 @@ TEST(SweepStore, FailedAttemptIsReplacedByASuccess) {
   std::vector<SweepPoint> grid = tiny_grid(study);
   Store store(dir.file("results.db"));
   PointResult failed = synthetic_result(study, grid[1]);
-  failed.status = "failed";
+  failed.status = PointStatus::Failed;
   failed.error = "out of memory";
   failed.metrics.clear();
   EXPECT_TRUE(store.record(failed));
@@ -170,7 +170,7 @@ TEST(SweepStoreClaims, OneOwnerUntilTheLeaseRunsOut) {
   EXPECT_TRUE(a.record(synthetic_result(study, grid[0])));
   EXPECT_EQ(b.claim(grid[0].id, "B", 2000, 60, true, alive), Store::Claim::finished);
   PointResult failed = synthetic_result(study, grid[2]);
-  failed.status = "failed";
+  failed.status = PointStatus::Failed;
   failed.metrics.clear();
   EXPECT_TRUE(a.record(failed));
   EXPECT_EQ(b.claim(grid[2].id, "B", 2000, 60, false, alive), Store::Claim::finished);
