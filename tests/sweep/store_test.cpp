@@ -63,6 +63,23 @@ TEST(SweepStore, RecordsEachPointOnceAndFillsTheLawView) {
   EXPECT_EQ(test::query_rows(db, "SELECT count(*) FROM law_observations WHERE n_params <> 656000").at(0), "0");
 }
 
+// PointStatus crosses the result file as "ok" / "failed"; any other word is an error naming
+// the file, never read as a default status.
+TEST(SweepStore, ResultFileStatusRoundTripsAndAnUnknownStatusIsAnError) {
+  Study study;
+  std::vector<SweepPoint> grid = tiny_grid(study);
+  PointResult failed = synthetic_result(study, grid[1]);
+  failed.status = PointStatus::Failed;
+  const std::string text = to_json(failed);
+  EXPECT_NE(text.find("\"status\": \"failed\""), std::string::npos) << text;
+  EXPECT_EQ(point_result_from_json(text, "a.json").status, PointStatus::Failed);
+  std::string odd = text;
+  odd.replace(odd.find("\"failed\""), 8, "\"fine\"");
+  const std::string message = test::error_of([&] { point_result_from_json(odd, "odd.json"); });
+  EXPECT_NE(message.find("odd.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("fine"), std::string::npos) << message;
+}
+
 TEST(SweepStore, FailedAttemptIsReplacedByASuccess) {
   test::ScratchDir dir("store_retry");
   Study study;
