@@ -1,7 +1,5 @@
 #include "cli/sweep_options.h"
 
-#include <map>
-
 #include "core/blas.h"
 
 namespace qs::cli {
@@ -14,9 +12,11 @@ void add_sweep_options(CLI::App& sub, SweepCommandOptions& o) {
   sub.add_flag("--keep-checkpoints", o.options.keep_checkpoints,
                "also export quantized checkpoints to <output>/checkpoints/<point id>");
   sub.add_option("--output", o.output, "output folder (overrides the study file's [study] output)");
-  sub.add_option("--backend", o.options.backend, "local or slurm")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, SweepBackend>{{"local", SweepBackend::Local}, {"slurm", SweepBackend::Slurm}}));
+  sub.add_option_function<std::string>(
+         "--backend",
+         [&o](const std::string& name) { o.options.backend = name == "slurm" ? SweepBackend::Slurm : SweepBackend::Local; },
+         "local or slurm")
+      ->check(CLI::IsMember({"local", "slurm"}));
   sub.add_option("--partition", o.partition, "Slurm partition (overrides the study file)");
   sub.add_option("--time", o.time, "Slurm time limit per point, e.g. 02:00:00");
   sub.add_option("--mem", o.mem, "Slurm memory per point, e.g. 16G ('none' = no --mem line)");
