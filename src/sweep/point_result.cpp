@@ -15,7 +15,7 @@ using nlohmann::json;
 
 void to_json(json& j, const SweepPoint& p) {
   j = {{"id", p.id},   {"index", p.index},           {"model", p.model},
-       {"model_path", p.model_path}, {"method", p.method}, {"bits", p.bits},
+       {"model_path", p.model_path}, {"method", method_name(p.method)}, {"bits", p.bits},
        {"group_size", p.group_size}, {"calib_samples", p.calib_samples}, {"seed", p.seed}, {"eval_key", p.eval_key}};
 }
 void from_json(const json& j, SweepPoint& p) {
@@ -23,7 +23,10 @@ void from_json(const json& j, SweepPoint& p) {
   j.at("index").get_to(p.index);
   j.at("model").get_to(p.model);
   j.at("model_path").get_to(p.model_path);
-  j.at("method").get_to(p.method);
+  const std::string method = j.at("method").get<std::string>();
+  const std::optional<QuantMethod> parsed = parse_method(method);
+  if (!parsed) throw json::other_error::create(501, "method '" + method + "' is not fp, gptq or rtn", &j);
+  p.method = *parsed;
   j.at("bits").get_to(p.bits);
   j.at("group_size").get_to(p.group_size);
   j.at("calib_samples").get_to(p.calib_samples);

@@ -269,7 +269,7 @@ void Store::write_point(const PointResult& r) {
       .run();
   Statement(db_, "INSERT OR REPLACE INTO configurations(point_id, model_id, method, bits, group_size, calib_samples, "
                  "seed, eval_key, settings) VALUES(?, (SELECT model_id FROM models WHERE name = ?), ?,?,?,?,?,?,?)")
-      .bind({id, r.point.model, r.point.method, int64_t{r.point.bits}, int64_t{r.point.group_size},
+      .bind({id, r.point.model, method_name(r.point.method), int64_t{r.point.bits}, int64_t{r.point.group_size},
              int64_t{r.point.calib_samples}, static_cast<int64_t>(r.point.seed), r.point.eval_key, r.settings})
       .run();
   Statement(db_, "INSERT INTO runs(point_id, status, attempts, started_at, finished_at, quantize_seconds, eval_seconds, "

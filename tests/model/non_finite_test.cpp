@@ -110,7 +110,7 @@ TEST(NonFinite, SweepPointWithANonFiniteMeasurementIsFailed) {
   SweepPoint point;
   point.id = "00000000000000aa";
   point.model = "m";
-  point.method = "rtn";
+  point.method = QuantMethod::Rtn;
   FixedRunner good(0.5, 12.0);
   EXPECT_EQ(run_point(good, study, point, {}).status, PointStatus::Ok);
   FixedRunner nan_acc(std::numeric_limits<double>::quiet_NaN(), 0);
