@@ -13,16 +13,10 @@
 #include "eval/task_registry.h"
 #include "model/transformer_lm.h"
 #include "tokenizer/tokenizer.h"
-#include "quant/model_loader.h"  // dense or GPTQ folder, detected
+#include "quant/gptq_import.h"  // dense or GPTQ folder, detected
 
 namespace qs::cli {
 namespace {
-
-// Dense and GPTQ folders alike (the quant stage's loader detects GPTQ); the tokenizer is the
-// folder's own (a GPTQ export copies it).
-std::unique_ptr<LanguageModel> load_language_model(const std::string& dir) {
-  return std::make_unique<TransformerLM>(qs::load_model(dir), Tokenizer::load(dir));
-}
 
 struct EvalArgs {
   std::string model_dir, out, tasks = "l1,l2,l3", task_config, data_dir, bad_rows = "fail";
@@ -36,7 +30,7 @@ struct EvalArgs {
 
 int run_eval(const EvalArgs& args) {
   EvalOptions options;
-  options.tasks = args.tasks;
+  options.tasks = split_task_list(args.tasks);
   if (args.shots >= 0) options.shots = args.shots;
   if (args.limit > 0) options.limit = args.limit;
   options.seed = args.seed;
@@ -51,8 +45,11 @@ int run_eval(const EvalArgs& args) {
   TaskRegistry registry = TaskRegistry::builtin();
   if (!options.task_config.empty()) registry.load_config(options.task_config);
   registry.resolve(options.tasks);
-  options.model_info = describe_model_dir(args.model_dir);
-  auto model = load_language_model(args.model_dir);
+  // Dense and GPTQ folders alike (the quant stage's loader detects GPTQ), the folder read once;
+  // the tokenizer is the folder's own (a GPTQ export copies it).
+  ModelFolder folder = ModelFolder::open(args.model_dir);
+  options.model_info = describe_model(folder);
+  auto model = std::make_unique<TransformerLM>(qs::load_model(std::move(folder)), Tokenizer::load(args.model_dir));
   EvalResults results = run_evaluation(*model, options);
   // Generated text and the rows of CSV/text formats may hold invalid UTF-8: written as U+FFFD
   // rather than failing the whole run at the last step.

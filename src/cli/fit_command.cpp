@@ -9,7 +9,7 @@
 #include "law/law_study.h"
 #include "law/observations.h"
 #include "report/law_tables.h"
-#include "report/study_cli.h"
+#include "cli/study_cli.h"
 
 namespace qs::cli {
 namespace {
@@ -17,11 +17,11 @@ namespace {
 struct FitArgs {
   std::string input;
   std::string out;
-  report::StudyArgs study;
+  StudyArgs study;
 };
 
 int run_fit(const FitArgs& args) {
-  law::StudyOptions options = report::study_options(args.study);  // bad options fail before any reading
+  law::StudyOptions options = study_options(args.study);  // bad options fail before any reading
   auto rows = law::load_observations(args.input);
   law::LawStudy study = law::run_law_study(rows, options, args.input);
   std::string text;
@@ -47,7 +47,7 @@ const CommandRegistration registration{
        sub.add_option("input", args->input, "results store (SQLite) or CSV with the law_observations columns")
            ->required();
        sub.add_option("--out", args->out, "write the fit (for predict/recommend) to this JSON file");
-       report::add_study_options(sub, args->study);
+       add_study_options(sub, args->study);
        return [args] { return run_fit(*args); };
      }}};
 

@@ -101,7 +101,7 @@ int run_info(const std::string& model, bool as_json, int64_t ctx) {
     out["quantization_config"] = nlohmann::json::parse(config.quantization_config_json);
   if (is_dir && (std::filesystem::exists(model + "/model.safetensors") ||
                  std::filesystem::exists(model + "/model.safetensors.index.json"))) {
-    const Checkpoint checkpoint = Checkpoint::open(model);
+    const Checkpoint checkpoint = Checkpoint::open(model, config);  // config.json parsed once
     const LinearStorage storage = linear_storage(checkpoint);
     out["dtypes"] = checkpoint.dtypes();
     out["file_bytes"] = checkpoint.file_bytes();

@@ -12,7 +12,7 @@
 #include "core/progress.h"
 #include "model/perplexity.h"
 #include "model/transformer.h"
-#include "quant/model_loader.h"
+#include "quant/gptq_import.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qs::cli {

@@ -7,18 +7,18 @@
 #include "law/law_study.h"
 #include "law/observations.h"
 #include "report/report_writer.h"
-#include "report/study_cli.h"
+#include "cli/study_cli.h"
 
 namespace qs::cli {
 namespace {
 
 struct ReportArgs {
   std::string input, out;
-  report::StudyArgs study;
+  StudyArgs study;
 };
 
 int run_report(const ReportArgs& args) {
-  law::StudyOptions options = report::study_options(args.study);  // bad options fail before any reading
+  law::StudyOptions options = study_options(args.study);  // bad options fail before any reading
   auto rows = law::load_observations(args.input);
   law::LawStudy study = law::run_law_study(rows, options, args.input);
   report::ReportFiles files = report::write_report(rows, study, args.out);
@@ -32,7 +32,7 @@ const CommandRegistration registration{
        auto args = std::make_shared<ReportArgs>();
        sub.add_option("input", args->input, "results store (SQLite) or CSV with the law_observations columns")->required();
        sub.add_option("--out", args->out, "output directory")->required();
-       report::add_study_options(sub, args->study);
+       add_study_options(sub, args->study);
        return [args] { return run_report(*args); };
      }}};
 

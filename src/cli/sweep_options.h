@@ -1,6 +1,6 @@
 #pragma once
 // The options `sweep` and `study` share (study file, jobs, backend, output, Slurm resources),
-// defined once in sweep_command.cpp.
+// registered once for both.
 #include <CLI/CLI.hpp>
 #include <string>
 

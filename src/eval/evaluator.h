@@ -6,7 +6,7 @@
 // knowledge stratum.
 //
 //   qs::EvalOptions options;
-//   options.tasks = "l1,l2,l3";            // or "arc_easy,gsm8k"
+//   options.tasks = {"l1", "l2", "l3"};    // or {"arc_easy", "gsm8k"}
 //   qs::EvalResults results = qs::run_evaluation(model, options);
 //   qs::write_file_atomic("results.json", results.to_json().dump(2));
 //
@@ -25,7 +25,7 @@
 namespace qs {
 
 struct EvalOptions {
-  std::string tasks = "l1,l2,l3";      // task names and/or strata, comma-separated
+  std::vector<std::string> tasks = {"l1", "l2", "l3"};  // task names and/or strata
   std::optional<int> shots;            // default: each task's default (gsm8k 5, others 0)
   std::optional<int64_t> limit;        // first N documents per task (per subtask for MMLU)
   uint64_t seed = 1234;                // few-shot sampler seed (lm-eval fewshot_random_seed)

@@ -1,22 +1,9 @@
 #include "eval/model_info.h"
 
-#include <filesystem>
-
-#include "core/atomic_file.h"
-#include "core/error.h"
-
 namespace qs {
 namespace {
 
 using nlohmann::json;
-
-json parse_json_file(const std::string& path) {
-  try {
-    return json::parse(read_file(path));
-  } catch (const json::parse_error& e) {
-    throw Error(path, std::string("malformed JSON: ") + e.what());
-  }
-}
 
 json first_of(const json& object, std::initializer_list<const char*> keys) {
   for (const char* key : keys)
@@ -26,18 +13,10 @@ json first_of(const json& object, std::initializer_list<const char*> keys) {
 
 }  // namespace
 
-json describe_model_dir(const std::string& dir) {
-  namespace fs = std::filesystem;
-  json info = {{"path", dir}, {"architecture", nullptr}, {"quantized", false}};
-  std::string config_path = (fs::path(dir) / "config.json").string();
-  if (!fs::exists(config_path)) return info;
-  json config = parse_json_file(config_path);
-  if (config.contains("architectures") && config["architectures"].is_array() && !config["architectures"].empty())
-    info["architecture"] = config["architectures"][0];
-  json quantization = config.value("quantization_config", json(nullptr));
-  std::string sidecar = (fs::path(dir) / "quantize_config.json").string();
-  if (quantization.is_null() && fs::exists(sidecar)) quantization = parse_json_file(sidecar);
-  if (!quantization.is_object()) return info;
+json describe_model(const ModelFolder& folder) {
+  json info = {{"path", folder.dir()}, {"architecture", folder.config().architecture}, {"quantized", false}};
+  if (!folder.quantization().present()) return info;
+  const json quantization = json::parse(folder.quantization().json);
   // The quantizer's record of the run (GPTQModel's and quantscale's "meta" object: method,
   // calibration size), when present.
   json meta = quantization.value("meta", json::object());

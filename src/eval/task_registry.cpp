@@ -160,29 +160,36 @@ void TaskRegistry::add_or_replace(TaskSpec spec) {
   tasks_.push_back(std::move(spec));
 }
 
-std::vector<std::string> TaskRegistry::resolve(const std::string& selection) const {
+std::vector<std::string> split_task_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) items.push_back(std::move(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+
+std::vector<std::string> TaskRegistry::resolve(const std::vector<std::string>& selection) const {
   std::vector<std::string> names;
   auto add = [&](const std::string& name) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
-  size_t start = 0;
-  while (start <= selection.size()) {
-    size_t comma = selection.find(',', start);
-    std::string item = selection.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) {
-      bool stratum_matched = false;
-      if (!contains(item))
-        for (const auto& task : tasks_)
-          if (lower_ascii(task.stratum) == lower_ascii(item)) {
-            add(task.name);
-            stratum_matched = true;
-          }
-      if (!stratum_matched) add(get(item).name);
-    }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+  for (const std::string& item : selection) {
+    if (item.empty()) continue;
+    bool stratum_matched = false;
+    if (!contains(item))
+      for (const auto& task : tasks_)
+        if (lower_ascii(task.stratum) == lower_ascii(item)) {
+          add(task.name);
+          stratum_matched = true;
+        }
+    if (!stratum_matched) add(get(item).name);
   }
   require(!names.empty(), "--tasks", "no task selected");
   return names;

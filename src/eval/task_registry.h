@@ -30,14 +30,18 @@ class TaskRegistry {
   bool contains(const std::string& name) const;
   const std::vector<TaskSpec>& tasks() const { return tasks_; }
 
-  // "l1,l2,hellaswag": strata (case-insensitive) expand to their tasks in registry order;
-  // duplicates removed; unknown names throw.
-  std::vector<std::string> resolve(const std::string& selection) const;
+  // {"l1", "l2", "hellaswag"}: strata (case-insensitive) expand to their tasks in registry
+  // order; duplicates removed; unknown names throw.
+  std::vector<std::string> resolve(const std::vector<std::string>& selection) const;
 
   void add_or_replace(TaskSpec spec);
 
  private:
   std::vector<TaskSpec> tasks_;
 };
+
+// "l1, l2,hellaswag" (the CLI's --tasks) -> {"l1", "l2", "hellaswag"}: split at commas, blanks
+// trimmed, empty items dropped.
+std::vector<std::string> split_task_list(const std::string& text);
 
 }  // namespace qs

@@ -12,10 +12,15 @@
 namespace qs {
 
 Checkpoint Checkpoint::open(const std::string& dir) {
+  require(std::filesystem::is_directory(dir), dir, "not a model folder");
+  return open(dir, load_model_config(dir));
+}
+
+Checkpoint Checkpoint::open(const std::string& dir, ModelConfig config) {
   Checkpoint checkpoint;
   checkpoint.dir_ = dir;
   require(std::filesystem::is_directory(dir), dir, "not a model folder");
-  checkpoint.config_ = load_model_config(dir);
+  checkpoint.config_ = std::move(config);
 
   const std::string single = dir + "/model.safetensors";
   const std::string index_path = dir + "/model.safetensors.index.json";
@@ -118,6 +123,12 @@ int64_t Checkpoint::file_bytes() const {
   int64_t bytes = 0;
   for (const auto& file : files_) bytes += static_cast<int64_t>(file->file_size());
   return bytes;
+}
+
+std::vector<const SafetensorsFile*> Checkpoint::files() const {
+  std::vector<const SafetensorsFile*> files;
+  for (const auto& file : files_) files.push_back(file.get());
+  return files;
 }
 
 std::vector<std::string> Checkpoint::dtypes() const {

@@ -18,6 +18,8 @@ class Checkpoint {
   // naming the tensors of layers >= num_hidden_layers when config.json has fewer layers than
   // the weights (they would be silently unused).
   static Checkpoint open(const std::string& dir);
+  // The same with config.json already parsed (io/model_folder.h reads it once).
+  static Checkpoint open(const std::string& dir, ModelConfig config);
 
   const ModelConfig& config() const { return config_; }
   const std::string& dir() const { return dir_; }
@@ -31,6 +33,7 @@ class Checkpoint {
   std::vector<std::string> tensor_names() const;
   int64_t file_bytes() const;  // sum of the safetensors file sizes
   std::vector<std::string> dtypes() const;  // distinct dtypes present ("BF16", ...)
+  std::vector<const SafetensorsFile*> files() const;  // in the order opened (shards sorted by name)
 
  private:
   void require_no_layers_past_config() const;

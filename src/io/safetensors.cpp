@@ -152,6 +152,7 @@ std::vector<float> TensorView::to_f32() const {
 SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
   SafetensorsHeader header = parse_safetensors_header({file_.data(), file_.size()}, path);
   metadata_ = std::move(header.metadata);
+  header_length_ = header.data_offset - 8;
   tensors_.reserve(header.tensors.size());
   for (auto& entry : header.tensors) {
     TensorView view;
@@ -168,6 +169,11 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : file_(path) {
     }
     tensors_.push_back(std::move(view));
   }
+}
+
+std::string_view SafetensorsFile::header_text() const {
+  // Bytes 8 .. data_offset: the constructor checked the length against the file size.
+  return {reinterpret_cast<const char*>(file_.data()) + 8, static_cast<size_t>(header_length_)};
 }
 
 const TensorView* SafetensorsFile::find(const std::string& name) const {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/dtype.h"
@@ -63,6 +64,8 @@ class SafetensorsFile {
   explicit SafetensorsFile(const std::string& path);  // maps and validates; throws qs::Error
   const std::string& path() const { return file_.path(); }
   size_t file_size() const { return file_.size(); }
+  // The JSON header as stored (validated by the constructor), e.g. for a fingerprint.
+  std::string_view header_text() const;
   const std::vector<TensorView>& tensors() const { return tensors_; }
   const TensorView* find(const std::string& name) const;  // nullptr when absent
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
@@ -71,6 +74,7 @@ class SafetensorsFile {
   MappedFile file_;
   std::vector<TensorView> tensors_;
   std::map<std::string, std::string> metadata_;
+  uint64_t header_length_ = 0;
   // Tensors whose offset is not a multiple of their element size (headers not padded to 8
   // bytes, as very old writers did) are copied here once so every view is aligned.
   std::vector<std::unique_ptr<uint64_t[]>> realigned_;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "core/error.h"
 #include "law/distributions.h"
@@ -54,19 +55,41 @@ double inverse_condition(const Design& x) {
   return s.front() > 0 ? s.back() / s.front() : 0;
 }
 
-bool ols_coefficients(const Design& x, const std::vector<double>& y, std::vector<double>& coef) {
+namespace {
+
+// The least-squares solve both fits share: X = QR (Householder, dgeqrf), b = R⁻¹ Qᵀ y (dormqr,
+// dtrtrs). `a` keeps the factorization (column-major n x p: R in the upper triangle, the
+// reflectors below, with `tau`) for R⁻¹ and the thin Q. std::nullopt when a LAPACK step fails or,
+// with check_rank, a diagonal of R is not above kRankTolerance x the largest (rank-deficient X).
+struct QrSolve {
+  std::vector<double> a, tau, coef;
+};
+
+std::optional<QrSolve> qr_solve(const Design& x, const std::vector<double>& y, bool check_rank) {
   const int n = x.rows, p = x.cols;
-  if (n <= p) return false;
-  auto a = column_major(x);
-  std::vector<double> tau(p), qty(y);
-  if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, n, p, a.data(), n, tau.data()) != 0) return false;
-  double max_diag = 0;
-  for (int i = 0; i < p; ++i) max_diag = std::max(max_diag, std::fabs(a[static_cast<size_t>(i) * n + i]));
-  for (int i = 0; i < p; ++i)
-    if (!(std::fabs(a[static_cast<size_t>(i) * n + i]) > kRankTolerance * max_diag)) return false;
-  if (LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', n, 1, p, a.data(), n, tau.data(), qty.data(), n) != 0) return false;
-  if (LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', p, 1, a.data(), n, qty.data(), n) != 0) return false;
-  coef.assign(qty.begin(), qty.begin() + p);
+  QrSolve s{column_major(x), std::vector<double>(p), {}};
+  std::vector<double> qty(y);
+  if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, n, p, s.a.data(), n, s.tau.data()) != 0) return std::nullopt;
+  if (check_rank) {
+    double max_diag = 0;
+    for (int i = 0; i < p; ++i) max_diag = std::max(max_diag, std::fabs(s.a[static_cast<size_t>(i) * n + i]));
+    for (int i = 0; i < p; ++i)
+      if (!(std::fabs(s.a[static_cast<size_t>(i) * n + i]) > kRankTolerance * max_diag)) return std::nullopt;
+  }
+  if (LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', n, 1, p, s.a.data(), n, s.tau.data(), qty.data(), n) != 0)
+    return std::nullopt;
+  if (LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', p, 1, s.a.data(), n, qty.data(), n) != 0) return std::nullopt;
+  s.coef.assign(qty.begin(), qty.begin() + p);
+  return s;
+}
+
+}  // namespace
+
+bool ols_coefficients(const Design& x, const std::vector<double>& y, std::vector<double>& coef) {
+  if (x.rows <= x.cols) return false;
+  std::optional<QrSolve> s = qr_solve(x, y, /*check_rank=*/true);
+  if (!s) return false;
+  coef = std::move(s->coef);
   return true;
 }
 
@@ -88,18 +111,15 @@ OlsResult ols_fit(const Design& x, const std::vector<double>& y, double confiden
   out.condition_number = sv.front() / sv.back();
   out.collinearity_condition_number = has_intercept ? collinearity_condition(x) : out.condition_number;
 
-  // X = QR; b = R⁻¹ Qᵀ y.
-  auto a = column_major(x);
-  std::vector<double> tau(p), qty(y);
-  require(LAPACKE_dgeqrf(LAPACK_COL_MAJOR, n, p, a.data(), n, tau.data()) == 0, "ols", "QR factorization failed");
-  require(LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', n, 1, p, a.data(), n, tau.data(), qty.data(), n) == 0, "ols",
-          "applying Qᵀ failed");
+  // X = QR; b = R⁻¹ Qᵀ y (the rank was checked on the singular values above).
+  std::optional<QrSolve> solved = qr_solve(x, y, /*check_rank=*/false);
+  require(solved.has_value(), "ols", "QR least-squares solve failed");
+  std::vector<double>& a = solved->a;
+  const std::vector<double>& tau = solved->tau;
+  out.coef = std::move(solved->coef);
   std::vector<double> r_inv(static_cast<size_t>(p) * p, 0.0);  // column-major upper triangle
   for (int c = 0; c < p; ++c)
     for (int r = 0; r <= c; ++r) r_inv[static_cast<size_t>(c) * p + r] = a[static_cast<size_t>(c) * n + r];
-  require(LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', p, 1, a.data(), n, qty.data(), n) == 0, "ols",
-          "triangular solve failed");
-  out.coef.assign(qty.begin(), qty.begin() + p);
   require(LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', p, r_inv.data(), p) == 0, "ols", "R is singular");
   // Thin Q for the leverages h_i = Σ_j Q_ij².
   require(LAPACKE_dorgqr(LAPACK_COL_MAJOR, n, p, p, a.data(), n, tau.data()) == 0, "ols", "forming Q failed");

@@ -14,7 +14,7 @@
 #include "core/vector_math.h"
 #include "hwy/highway.h"
 #include "model/attention.h"
-#include "model/parallel.h"
+#include "core/parallel.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qs {

@@ -5,7 +5,7 @@
 #include <cstring>
 
 #include "core/error.h"
-#include "model/parallel.h"
+#include "core/parallel.h"
 
 namespace qs {
 

@@ -12,7 +12,7 @@
 #include "core/vector_math.h"
 #include "hwy/highway.h"
 #include "model/layer_ops.h"
-#include "model/parallel.h"
+#include "core/parallel.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qs {

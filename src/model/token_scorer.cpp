@@ -14,7 +14,7 @@
 #include "core/error.h"
 #include "core/vector_math.h"
 #include "model/linear.h"
-#include "model/parallel.h"
+#include "core/parallel.h"
 #include "model/token_scorer.h"
 #include "hwy/highway.h"
 

@@ -47,7 +47,11 @@ int block_stage_of(LinearRole role) {
 }  // namespace
 
 std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const WeightFactory& factory) {
-  std::unique_ptr<Transformer> model(new Transformer(Checkpoint::open(dir)));
+  return load(Checkpoint::open(dir), factory);
+}
+
+std::unique_ptr<Transformer> Transformer::load(Checkpoint checkpoint, const WeightFactory& factory) {
+  std::unique_ptr<Transformer> model(new Transformer(std::move(checkpoint)));
   const Checkpoint& ckpt = model->checkpoint_;
   const ModelConfig& config = ckpt.config();
   const ArchitectureSpec& arch = *config.arch;
@@ -140,7 +144,28 @@ void Transformer::run_linear(int64_t layer, const Linear& linear, const float* x
   linear_forward(*linear.weight, linear.bias.empty() ? nullptr : linear.bias.data(), x, rows, y, accumulate);
 }
 
-// Stage 0: x1 = attention(q, k, v) with q, k, v = x0·Wᵀ (GPT-NeoX: one fused matmul).
+// The block's input h [n, d_model] (n = total_tokens(batch)) and
+//   x0 = norm1(h)                                                     [n, d_model]
+// (RMSNorm: x / rms(x) * w; LayerNorm: (x - mean) / std * w + b).
+Transformer::BlockState Transformer::begin_block(int64_t layer, std::vector<float> hidden,
+                                                 const SequenceBatch& batch) const {
+  const ModelConfig& c = config();
+  require(layer >= 0 && layer < c.n_layers, "forward_block", "layer " + std::to_string(layer) + " out of range");
+  const int64_t n = total_tokens(batch), d = c.d_model;
+  require(static_cast<int64_t>(hidden.size()) == n * d, "forward_block", "hidden size does not match the batch");
+  BlockState state;
+  state.hidden = std::move(hidden);
+  state.input.resize(state.hidden.size());
+  apply_norm(c.arch->norm, layers_[static_cast<size_t>(layer)].attn_norm, c.norm_eps, state.hidden.data(), n, d,
+             state.input.data());
+  return state;
+}
+
+// Stage 0, x0 [n, d_model] -> x1 [n, q_dim]:
+//   q = x0·Wqᵀ [n, q_dim], k = x0·Wkᵀ, v = x0·Wvᵀ [n, kv_dim]   (GPT-NeoX: one fused matmul)
+//   Qwen3: q, k = RMSNorm over each head's head_dim entries
+//   q, k = rotary(q, k) at each token's position in its sequence
+//   x1 = softmax(q·kᵀ / sqrt(head_dim) + causal mask)·v  per head (GQA: kv heads shared)
 void Transformer::attention_stage(int64_t layer, BlockState& state, const SequenceBatch& batch,
                                   LinearObserver* observer) const {
   const ModelConfig& c = config();
@@ -185,8 +210,32 @@ void Transformer::attention_stage(int64_t layer, BlockState& state, const Sequen
   causal_attention(c, layer, batch, q.get(), k.get(), v.get(), state.input.data());
 }
 
-// Stage 2: x3 = act(x2·Wgateᵀ) ⊙ x2·Wupᵀ, or act(x2·Wupᵀ) for a plain MLP.
-void Transformer::mlp_in_stage(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const {
+// Stage 1, x1 [n, q_dim] -> x2 [n, d_model]; a = x1·Woᵀ (+ bias) [n, d_model]:
+//   sequential (Llama, Qwen):  h += a;  x2 = norm2(h)
+//   parallel (GPT-NeoX):       x2 = norm2(h);  h += a   (h + attn(ln1 h) + mlp(ln2 h): ln2
+//                              reads the block's input, so x2 is taken before h changes)
+void Transformer::attention_residual(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const {
+  const ModelConfig& c = config();
+  const int64_t d = c.d_model;
+  std::vector<float>& hidden = state.hidden;
+  const NormWeights& mlp_norm = layers_[static_cast<size_t>(layer)].mlp_norm;
+  const Linear& o = find_linear(layer, LinearRole::O);
+  if (c.arch->residual == ResidualStyle::Parallel) {
+    std::vector<float> x2(hidden.size());
+    apply_norm(c.arch->norm, mlp_norm, c.norm_eps, hidden.data(), rows, d, x2.data());
+    run_linear(layer, o, state.input.data(), rows, hidden.data(), observer, Accumulate::Yes);
+    state.input.swap(x2);
+  } else {
+    run_linear(layer, o, state.input.data(), rows, hidden.data(), observer, Accumulate::Yes);
+    state.input.resize(hidden.size());
+    apply_norm(c.arch->norm, mlp_norm, c.norm_eps, hidden.data(), rows, d, state.input.data());
+  }
+}
+
+// Stage 2, x2 [n, d_model] -> x3 [n, d_ff]:
+//   gated (Llama, Qwen):  x3 = act(x2·Wgateᵀ) ⊙ (x2·Wupᵀ)
+//   plain (GPT-NeoX):     x3 = act(x2·Wupᵀ + b)    (Up is dense_h_to_4h)
+void Transformer::mlp_stage(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const {
   const ModelConfig& c = config();
   std::vector<float> up(static_cast<size_t>(rows * c.d_ff));
   run_linear(layer, find_linear(layer, LinearRole::Up), state.input.data(), rows, up.data(), observer);
@@ -200,62 +249,37 @@ void Transformer::mlp_in_stage(int64_t layer, BlockState& state, int64_t rows, L
   state.input.swap(up);
 }
 
-Transformer::BlockState Transformer::begin_block(int64_t layer, std::vector<float> hidden,
-                                                 const SequenceBatch& batch) const {
-  const ModelConfig& c = config();
-  require(layer >= 0 && layer < c.n_layers, "forward_block", "layer " + std::to_string(layer) + " out of range");
-  const int64_t n = total_tokens(batch), d = c.d_model;
-  require(static_cast<int64_t>(hidden.size()) == n * d, "forward_block", "hidden size does not match the batch");
-  BlockState state;
-  state.hidden = std::move(hidden);
-  state.input.resize(state.hidden.size());
-  apply_norm(c.arch->norm, layers_[static_cast<size_t>(layer)].attn_norm, c.norm_eps, state.hidden.data(), n, d,
-             state.input.data());
-  return state;
+// Stage 3, x3 [n, d_ff] -> the block's output: h += x3·Wdownᵀ (+ bias) [n, d_model] (the
+// parallel residual's attention term is in h since stage 1). Nothing is left for a next stage.
+void Transformer::mlp_residual(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const {
+  run_linear(layer, find_linear(layer, LinearRole::Down), state.input.data(), rows, state.hidden.data(), observer,
+             Accumulate::Yes);
+  state.input = {};
 }
 
+// GPTQ's staged block: the same four functions, one per call, so a linear group can be quantized
+// between its Hessian (its stage's input) and the stage that multiplies by it.
 void Transformer::run_stage(int64_t layer, BlockState& state, const SequenceBatch& batch, LinearObserver* observer) const {
-  const ModelConfig& c = config();
   require(state.next_stage >= 0 && state.next_stage < kBlockStages, "run_stage", "the block has no stage left");
-  const int64_t n = total_tokens(batch), d = c.d_model;
-  std::vector<float>& hidden = state.hidden;
-  const bool parallel = c.arch->residual == ResidualStyle::Parallel;
+  const int64_t n = total_tokens(batch);
   switch (state.next_stage) {
-    case 0:
-      attention_stage(layer, state, batch, observer);
-      break;
-    case 1: {
-      const NormWeights& mlp_norm = layers_[static_cast<size_t>(layer)].mlp_norm;
-      const Linear& o = find_linear(layer, LinearRole::O);
-      if (parallel) {
-        // h + attn(ln1(h)) + mlp(ln2(h)): ln2 reads the block's input, so x2 first, then h += a.
-        std::vector<float> x2(hidden.size());
-        apply_norm(c.arch->norm, mlp_norm, c.norm_eps, hidden.data(), n, d, x2.data());
-        run_linear(layer, o, state.input.data(), n, hidden.data(), observer, Accumulate::Yes);
-        state.input.swap(x2);
-      } else {
-        run_linear(layer, o, state.input.data(), n, hidden.data(), observer, Accumulate::Yes);  // h += a
-        state.input.resize(hidden.size());
-        apply_norm(c.arch->norm, mlp_norm, c.norm_eps, hidden.data(), n, d, state.input.data());
-      }
-      break;
-    }
-    case 2:
-      mlp_in_stage(layer, state, n, observer);
-      break;
-    default:
-      // h += m (the parallel residual's a is in h since stage 1).
-      run_linear(layer, find_linear(layer, LinearRole::Down), state.input.data(), n, hidden.data(), observer,
-                 Accumulate::Yes);
-      state.input = {};
+    case 0: attention_stage(layer, state, batch, observer); break;
+    case 1: attention_residual(layer, state, n, observer); break;
+    case 2: mlp_stage(layer, state, n, observer); break;
+    default: mlp_residual(layer, state, n, observer);
   }
   ++state.next_stage;
 }
 
+// One decoder layer, the formula in four lines (stages above).
 void Transformer::forward_block(int64_t layer, std::vector<float>& hidden, const SequenceBatch& batch,
                                 LinearObserver* observer) const {
-  BlockState state = begin_block(layer, std::move(hidden), batch);
-  while (state.next_stage < kBlockStages) run_stage(layer, state, batch, observer);
+  const int64_t n = total_tokens(batch);
+  BlockState state = begin_block(layer, std::move(hidden), batch);  // x0 = norm1(h)
+  attention_stage(layer, state, batch, observer);                    // x1 = attention(x0)
+  attention_residual(layer, state, n, observer);                     // h += x1·Woᵀ, x2 = norm2
+  mlp_stage(layer, state, n, observer);                              // x3 = act(x2·Wgateᵀ) ⊙ x2·Wupᵀ
+  mlp_residual(layer, state, n, observer);                           // h += x3·Wdownᵀ
   hidden = std::move(state.hidden);
 }
 

@@ -14,9 +14,10 @@
 //     [down]; NeoX [query_key_value], [dense], [dense_h_to_4h], [dense_4h_to_h]).
 //   - replace_linear(): swap in a quantized weight; later forward_block() calls use it, so a
 //     block can be re-run with any subset of its linears already replaced.
-//   - begin_block() / run_stage(): the same block in stages, one per linear group, so that a
-//     group can be quantized between two stages and the next stage multiplies by its new
-//     weights (true-sequential GPTQ in one pass through the block).
+//   - begin_block() / run_stage(): the same block in stages (attention_stage,
+//     attention_residual, mlp_stage, mlp_residual: the functions forward_block calls in a
+//     straight line), one per linear group, so that a group can be quantized between two stages
+//     and the next stage multiplies by its new weights (true-sequential GPTQ in one pass).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -47,6 +48,8 @@ class Transformer {
   // finiteness (qs::Error naming file and tensor). `factory` builds each linear's weight
   // (default: dense).
   static std::unique_ptr<Transformer> load(const std::string& dir, const WeightFactory& factory = dense_weight_factory);
+  // The same from a checkpoint already opened (io/model_folder.h: ModelFolder::take_checkpoint).
+  static std::unique_ptr<Transformer> load(Checkpoint checkpoint, const WeightFactory& factory = dense_weight_factory);
 
   const ModelConfig& config() const { return checkpoint_.config(); }
   const Checkpoint& checkpoint() const { return checkpoint_; }
@@ -116,8 +119,12 @@ class Transformer {
   Linear& find_linear(int64_t layer, std::string_view name);
   void run_linear(int64_t layer, const Linear& linear, const float* x, int64_t rows, float* y,
                   LinearObserver* observer, Accumulate accumulate = Accumulate::No) const;
+  // The block's stages (formulas and shapes in transformer.cpp); forward_block calls them in
+  // a straight line, run_stage one at a time.
   void attention_stage(int64_t layer, BlockState& state, const SequenceBatch& batch, LinearObserver* observer) const;
-  void mlp_in_stage(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const;
+  void attention_residual(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const;
+  void mlp_stage(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const;
+  void mlp_residual(int64_t layer, BlockState& state, int64_t rows, LinearObserver* observer) const;
 
   Checkpoint checkpoint_;
   std::unique_ptr<WeightMatrix> embedding_;

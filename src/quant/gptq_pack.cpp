@@ -1,7 +1,7 @@
 #include "quant/gptq_pack.h"
 
 #include "core/error.h"
-#include "model/parallel.h"
+#include "core/parallel.h"
 
 namespace qs {
 namespace {

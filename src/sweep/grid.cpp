@@ -20,8 +20,8 @@ std::string fnv1a_hex(const std::string& text) {
 
 std::string SweepPoint::label() const {
   if (is_baseline()) return "fp16 baseline of " + model;
-  std::string text = method + " B" + std::to_string(bits) + " G" + (group_size < 0 ? "ch" : std::to_string(group_size));
-  if (method == "gptq") text += " Cb" + std::to_string(calib_samples) + " s" + std::to_string(seed);
+  std::string text = method_name(method) + " B" + std::to_string(bits) + " G" + (group_size < 0 ? "ch" : std::to_string(group_size));
+  if (method == QuantMethod::Gptq) text += " Cb" + std::to_string(calib_samples) + " s" + std::to_string(seed);
   return text + " on " + model;
 }
 
@@ -44,10 +44,10 @@ std::string evaluation_settings(const Study& study) {
 }  // namespace
 
 std::string canonical_settings(const Study& study, const SweepPoint& point) {
-  std::string text = "model=" + point.model + ";method=" + point.method + ";bits=" + std::to_string(point.bits) +
+  std::string text = "model=" + point.model + ";method=" + method_name(point.method) + ";bits=" + std::to_string(point.bits) +
                      ";group_size=" + std::to_string(point.group_size) +
                      ";calib_samples=" + std::to_string(point.calib_samples) + ";seed=" + std::to_string(point.seed);
-  if (point.method == "gptq")
+  if (point.method == QuantMethod::Gptq)
     text += ";calib_source=" + file_name(study.calib_source) + ";calib_seq_len=" + std::to_string(study.calib_seq_len);
   return text + evaluation_settings(study);
 }
@@ -67,7 +67,7 @@ std::vector<SweepPoint> expand_grid(const Study& study) {
     // Baseline and RTN are deterministic: they use the first seed, so they are not repeated.
     base.seed = study.seeds.empty() ? 0 : study.seeds.front();
     SweepPoint fp = base;
-    fp.method = "fp";
+    fp.method = QuantMethod::Fp;
     add(fp);
     for (const auto& method : study.methods)
       for (int bits : study.bits)
@@ -76,7 +76,7 @@ std::vector<SweepPoint> expand_grid(const Study& study) {
           point.method = method;
           point.bits = bits;
           point.group_size = group_size;
-          if (method == "rtn") {
+          if (method == QuantMethod::Rtn) {
             add(point);
             continue;
           }

@@ -16,7 +16,7 @@ struct SweepPoint {
   int index = 0;         // position in the expanded grid
   std::string model;     // StudyModel::name
   std::string model_path;
-  std::string method;    // "fp", "gptq", "rtn"
+  QuantMethod method = QuantMethod::Fp;
   int bits = 16;
   int group_size = -1;   // -1 = per output channel
   int calib_samples = 0; // 0 for fp and rtn
@@ -25,7 +25,7 @@ struct SweepPoint {
   // compared with the fp baseline of the same model and the same eval_key.
   std::string eval_key;
 
-  bool is_baseline() const { return method == "fp"; }
+  bool is_baseline() const { return method == QuantMethod::Fp; }
   // "gptq B4 G128 Cb32 s0 on tinystories-656k": for logs and progress.
   std::string label() const;
 };

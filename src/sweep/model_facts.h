@@ -1,15 +1,18 @@
 #pragma once
-// What the store records about a model, read from its Hugging Face folder without loading the
-// weights: architecture (config.json), parameter counts (safetensors headers) and a fingerprint.
+// What the store records about a model, from its folder (io/model_folder.h) without loading the
+// weights: architecture, parameter counts of the stored tensors and a fingerprint.
+#include "io/model_folder.h"
 #include "sweep/point_result.h"
 
 namespace qs {
 
-// N total = elements of every stored tensor (a tied embedding/lm_head counted once);
-// N non-embedding = N total minus the token embedding and an untied lm_head.
-// file_hash = FNV-1a 64 of config.json, each safetensors header and each file's size: it
-// changes when the checkpoint does, without reading gigabytes of weights.
-// Throws qs::Error naming the folder or file when config.json or the weights are missing.
+// N and non-embedding N as ModelFolder::parameters() counts them (the architecture table's
+// embedding and output tensor names; GPTQ linears as out x in weights).
+// file_hash = FNV-1a 64 of ModelFolder::fingerprint_text(): config.json, each safetensors header
+// and each file's size.
+ModelFacts model_facts(const std::string& name, const ModelFolder& folder);
+// Opens the folder first; throws qs::Error naming the folder or file when config.json or the
+// weights are missing.
 ModelFacts read_model_facts(const std::string& name, const std::string& folder);
 
 }  // namespace qs

@@ -5,13 +5,13 @@
 #include <chrono>
 #include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "eval/evaluator.h"
 #include "model/perplexity.h"
 #include "model/transformer_lm.h"
+#include "quant/calibration.h"
 #include "quant/quantize_model.h"
 #include "sweep/model_facts.h"
 #include "tokenizer/tokenizer.h"
@@ -22,26 +22,30 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// The fp baseline loads the checkpoint as stored; other points quantize it in memory
-// (exported only when checkpoints are kept) and are evaluated without a reload.
+// The fp baseline takes the checkpoint the folder already mapped; other points quantize it in
+// memory (exported only when checkpoints are kept) and are evaluated without a reload. The
+// calibration text is tokenized here with the point's one tokenizer.
 std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint& point, const PointContext& context,
-                                           PointResult& result) {
-  if (point.is_baseline()) return Transformer::load(point.model_path);
+                                           ModelFolder folder, const Tokenizer& tokenizer, PointResult& result) {
+  if (point.is_baseline()) return Transformer::load(std::move(folder).take_checkpoint());
   QuantizeOptions options;
-  options.method = point.method;
+  options.method = method_name(point.method);
   options.gptq.grid.bits = point.bits;
   // The study's grid is the GPTQ paper's asymmetric min/max (DESIGN.md), whatever the export
   // default (symmetric, for loaders) is.
   options.gptq.grid.sym = false;
   options.gptq.group_size = point.group_size;
   options.calib_file = study.calib_source;
+  if (!study.calib_source.empty())
+    options.calib_tokens = std::make_shared<const std::vector<int32_t>>(tokenize_file(tokenizer, study.calib_source));
   if (point.calib_samples > 0) options.calib_samples = point.calib_samples;
   // DESIGN.md: calibration windows are capped at the model's context.
-  nlohmann::json config = nlohmann::json::parse(read_file(point.model_path + "/config.json"));
-  options.seq_len = std::min<int64_t>(study.calib_seq_len, config.value("max_position_embeddings", int64_t{2048}));
+  options.seq_len = std::min<int64_t>(study.calib_seq_len, folder.config().max_position);
   options.seed = point.seed;
   options.show_progress = false;
-  QuantizedModel quantized = quantize_in_memory(point.model_path, options);
+  const std::string model_dir = folder.dir();
+  folder = {};  // quantize_in_memory maps the checkpoint itself
+  QuantizedModel quantized = quantize_in_memory(model_dir, options);
   // A rerun point (--retry-failed, a resume after a kill) replaces the folder its earlier
   // attempt exported; the export marker keeps anything else safe.
   if (context.keep_checkpoint) export_quantized(quantized, context.checkpoint_dir, /*overwrite=*/true);
@@ -85,12 +89,15 @@ void record_metrics(const EvalResults& results, PointResult& result) {
 
 void PipelineRunner::run(const Study& study, const SweepPoint& point, const PointContext& context, PointResult& result) {
   omp_set_num_threads(std::max(1, context.threads));
-  result.model = read_model_facts(point.model, point.model_path);
+  // One read of the folder (config.json, safetensors headers) and one tokenizer per point.
+  ModelFolder folder = ModelFolder::open(point.model_path);
+  result.model = model_facts(point.model, folder);
+  std::unique_ptr<Tokenizer> tokenizer = Tokenizer::load(point.model_path);
 
   auto start = Clock::now();
-  std::unique_ptr<Transformer> model = prepare_model(study, point, context, result);
+  std::unique_ptr<Transformer> model = prepare_model(study, point, context, std::move(folder), *tokenizer, result);
   result.quantize_seconds = seconds_since(start);
-  TransformerLM lm(std::move(model), Tokenizer::load(point.model_path));
+  TransformerLM lm(std::move(model), std::move(tokenizer));
 
   if (!study.ppl_text.empty()) {
     start = Clock::now();
@@ -100,11 +107,7 @@ void PipelineRunner::run(const Study& study, const SweepPoint& point, const Poin
   if (!study.tasks.empty()) {
     start = Clock::now();
     EvalOptions options;
-    options.tasks.clear();
-    for (const auto& task : study.tasks) {
-      if (!options.tasks.empty()) options.tasks.push_back(',');
-      options.tasks.append(task);
-    }
+    options.tasks = study.tasks;
     if (study.shots >= 0) options.shots = study.shots;
     if (study.limit > 0) options.limit = study.limit;
     options.task_config = study.task_config;

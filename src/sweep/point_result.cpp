@@ -15,7 +15,7 @@ using nlohmann::json;
 
 void to_json(json& j, const SweepPoint& p) {
   j = {{"id", p.id},   {"index", p.index},           {"model", p.model},
-       {"model_path", p.model_path}, {"method", p.method}, {"bits", p.bits},
+       {"model_path", p.model_path}, {"method", method_name(p.method)}, {"bits", p.bits},
        {"group_size", p.group_size}, {"calib_samples", p.calib_samples}, {"seed", p.seed}, {"eval_key", p.eval_key}};
 }
 void from_json(const json& j, SweepPoint& p) {
@@ -23,13 +23,26 @@ void from_json(const json& j, SweepPoint& p) {
   j.at("index").get_to(p.index);
   j.at("model").get_to(p.model);
   j.at("model_path").get_to(p.model_path);
-  j.at("method").get_to(p.method);
+  const std::string method = j.at("method").get<std::string>();
+  const std::optional<QuantMethod> parsed = parse_method(method);
+  if (!parsed) throw json::other_error::create(501, "method '" + method + "' is not fp, gptq or rtn", &j);
+  p.method = *parsed;
   j.at("bits").get_to(p.bits);
   j.at("group_size").get_to(p.group_size);
   j.at("calib_samples").get_to(p.calib_samples);
   j.at("seed").get_to(p.seed);
   j.at("eval_key").get_to(p.eval_key);
 }
+std::string status_name(PointStatus status) { return status == PointStatus::Ok ? "ok" : "failed"; }
+
+// A status other than "ok" / "failed" in a result file is an error, never a silent default.
+void to_json(json& j, PointStatus status) { j = status_name(status); }
+void from_json(const json& j, PointStatus& status) {
+  const std::string text = j.get<std::string>();
+  if (text != "ok" && text != "failed") throw json::other_error::create(501, "status '" + text + "' is neither ok nor failed", &j);
+  status = text == "ok" ? PointStatus::Ok : PointStatus::Failed;
+}
+
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ModelFacts, name, path, architecture, n_params, n_params_nonembed, file_hash)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TaskMetric, task, stratum, metric, value, stderr_value, acc_rand, n_samples, primary)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LayerDiagnostic, layer, error, bits_per_weight)

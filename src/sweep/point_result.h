@@ -43,10 +43,14 @@ struct QuantDiagnostics {
   std::vector<LayerDiagnostic> layers;
 };
 
+// How a point's attempt ended; written "ok" / "failed" in result files and the store.
+enum class PointStatus { Ok, Failed };
+std::string status_name(PointStatus status);
+
 struct PointResult {
   SweepPoint point;
   std::string settings;           // canonical_settings(), stored with the configuration
-  std::string status = "ok";      // "ok" or "failed"
+  PointStatus status = PointStatus::Ok;
   std::string error;              // failure text (status "failed")
   ModelFacts model;
   std::vector<TaskMetric> metrics;

@@ -40,7 +40,7 @@ PointResult run_point(PointRunner& runner, const Study& study, const SweepPoint&
     runner.run(study, point, context, result);
     require_finite_measurements(result);
   } catch (const std::exception& e) {
-    result.status = "failed";
+    result.status = PointStatus::Failed;
     result.error = text::escape_invalid_utf8(e.what());  // may quote a malformed row; the result file is JSON
     result.metrics.clear();
   }

@@ -171,11 +171,4 @@ SweepSummary run_sweep_slurm(const Study& study, const SweepOptions& options) {
   return summary;
 }
 
-SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
-  bool slurm = options.backend == "slurm";
-  SweepSummary summary = slurm ? run_sweep_slurm(study, options) : run_sweep_local(study, options);
-  print_summary(summary, slurm ? 0 : options.jobs);
-  return summary;
-}
-
 }  // namespace qs

@@ -198,7 +198,7 @@ void Store::exec(const std::string& sql) const {
   }
 }
 
-std::set<std::string> Store::points_with_status(const char* status) const {
+std::set<std::string> Store::points_with_status(const std::string& status) const {
   Statement query(db_, "SELECT point_id FROM runs WHERE status = ?");
   query.bind({std::string(status)});
   std::set<std::string> ids;
@@ -206,8 +206,8 @@ std::set<std::string> Store::points_with_status(const char* status) const {
   return ids;
 }
 
-std::set<std::string> Store::finished_points() const { return points_with_status("ok"); }
-std::set<std::string> Store::failed_points() const { return points_with_status("failed"); }
+std::set<std::string> Store::finished_points() const { return points_with_status(status_name(PointStatus::Ok)); }
+std::set<std::string> Store::failed_points() const { return points_with_status(status_name(PointStatus::Failed)); }
 
 // Runs `body` inside BEGIN IMMEDIATE ... COMMIT (the write lock is taken up front, so two
 // sweeps' read-then-write steps never interleave); any error rolls back and names `what`.
@@ -229,7 +229,7 @@ bool Store::record(const PointResult& result) {
   return in_transaction("recording point " + result.point.id + " (" + result.point.label() + ")", [&] {
     Statement existing(db_, "SELECT status FROM runs WHERE point_id = ?");
     existing.bind({result.point.id});
-    if (existing.step() && existing.text(0) == "ok") return false;
+    if (existing.step() && existing.text(0) == status_name(PointStatus::Ok)) return false;
     write_point(result);
     return true;
   });
@@ -240,7 +240,7 @@ Store::Claim Store::claim(const std::string& point_id, const std::string& owner,
   return in_transaction("claiming point " + point_id, [&] {
     Statement run(db_, "SELECT status FROM runs WHERE point_id = ?");
     run.bind({point_id});
-    if (run.step() && (run.text(0) == "ok" || !take_failed)) return Claim::finished;
+    if (run.step() && (run.text(0) == status_name(PointStatus::Ok) || !take_failed)) return Claim::finished;
     Statement held(db_, "SELECT owner, expires_at FROM claims WHERE point_id = ?");
     held.bind({point_id});
     if (held.step()) {
@@ -291,16 +291,16 @@ void Store::write_point(const PointResult& r) {
       .run();
   Statement(db_, "INSERT OR REPLACE INTO configurations(point_id, model_id, method, bits, group_size, calib_samples, "
                  "seed, eval_key, settings) VALUES(?, (SELECT model_id FROM models WHERE name = ?), ?,?,?,?,?,?,?)")
-      .bind({id, r.point.model, r.point.method, int64_t{r.point.bits}, int64_t{r.point.group_size},
+      .bind({id, r.point.model, method_name(r.point.method), int64_t{r.point.bits}, int64_t{r.point.group_size},
              int64_t{r.point.calib_samples}, static_cast<int64_t>(r.point.seed), r.point.eval_key, r.settings})
       .run();
   Statement(db_, "INSERT INTO runs(point_id, status, attempts, started_at, finished_at, quantize_seconds, eval_seconds, "
                  "ppl_seconds, total_seconds, host, qs_version, git_revision, error) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)")
-      .bind({id, r.status, attempts, r.started_at, r.finished_at, r.quantize_seconds, r.eval_seconds, r.ppl_seconds,
+      .bind({id, status_name(r.status), attempts, r.started_at, r.finished_at, r.quantize_seconds, r.eval_seconds, r.ppl_seconds,
              r.total_seconds, r.host, r.version, r.git_revision,
              r.error.empty() ? Value{nullptr} : Value{r.error}})
       .run();
-  if (r.status != "ok") return;
+  if (r.status != PointStatus::Ok) return;
   for (const auto& m : r.metrics)
     Statement(db_, "INSERT INTO task_metrics(point_id, task, stratum, metric, value, stderr, acc_rand, n_samples, "
                    "is_primary) VALUES(?,?,?,?,?,?,?,?,?)")

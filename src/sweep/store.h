@@ -61,7 +61,7 @@ class Store {
   void exec(const std::string& sql) const;
   template <typename Body>
   auto in_transaction(const std::string& what, Body body);
-  std::set<std::string> points_with_status(const char* status) const;
+  std::set<std::string> points_with_status(const std::string& status) const;
   void write_point(const PointResult& result);
   std::string path_;
   sqlite3* db_ = nullptr;

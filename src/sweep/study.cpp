@@ -17,6 +17,21 @@
 #include "sweep/task_selection.h"
 
 namespace qs {
+
+std::string method_name(QuantMethod method) {
+  switch (method) {
+    case QuantMethod::Gptq: return "gptq";
+    case QuantMethod::Rtn: return "rtn";
+    default: return "fp";
+  }
+}
+
+std::optional<QuantMethod> parse_method(const std::string& name) {
+  for (QuantMethod method : {QuantMethod::Fp, QuantMethod::Gptq, QuantMethod::Rtn})
+    if (name == method_name(method)) return method;
+  return std::nullopt;
+}
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -153,10 +168,13 @@ void read_models(const toml::table& root, const std::string& origin, const PathR
 }
 
 void read_quantization(SectionReader& q, const PathResolver& paths, Study& study) {
-  study.methods = q.strings("methods");
-  for (const auto& method : study.methods)
-    if (method != "gptq" && method != "rtn")
-      throw Error(q.where(*q.get("methods")), "unknown method '" + method + "' (gptq, rtn; the fp baseline is implicit)");
+  study.methods.clear();
+  for (const auto& name : q.strings("methods")) {
+    const std::optional<QuantMethod> method = parse_method(name);
+    if (!method || *method == QuantMethod::Fp)
+      throw Error(q.where(*q.get("methods")), "unknown method '" + name + "' (gptq, rtn; the fp baseline is implicit)");
+    study.methods.push_back(*method);
+  }
   for (int64_t b : q.integers("bits")) {
     if (b != 2 && b != 3 && b != 4 && b != 8)
       throw Error(q.where(*q.get("bits")), "bits must be 2, 3, 4 or 8 (GPTQ packing), got " + std::to_string(b));
@@ -182,7 +200,7 @@ void read_quantization(SectionReader& q, const PathResolver& paths, Study& study
   bool any_method = !study.methods.empty();
   if (any_method && (study.bits.empty() || study.group_sizes.empty()))
     throw Error(q.where(*q.get("methods")), "quantization needs non-empty bits and group_sizes");
-  bool gptq = std::find(study.methods.begin(), study.methods.end(), "gptq") != study.methods.end();
+  bool gptq = std::find(study.methods.begin(), study.methods.end(), QuantMethod::Gptq) != study.methods.end();
   if (gptq && (study.calib_samples.empty() || study.calib_source.empty()))
     throw Error(q.where(*q.get("methods")), "gptq needs calib_samples and calib_source");
 }

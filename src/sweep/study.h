@@ -3,10 +3,17 @@
 // which perplexity text, where results go and what a Slurm job may use. load_study() validates
 // everything it can before any point runs; every error names the file, line and column.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace qs {
+
+// The quantizer of a grid point. Its name ("fp", "gptq", "rtn") is what study files, point ids,
+// result files and the store write; inside the sweep it is this enum.
+enum class QuantMethod { Fp, Gptq, Rtn };
+std::string method_name(QuantMethod method);
+std::optional<QuantMethod> parse_method(const std::string& name);  // std::nullopt: not a method name
 
 struct StudyModel {
   std::string name;  // stable identity in the store and point ids (default: folder name)
@@ -29,7 +36,7 @@ struct Study {
   std::vector<StudyModel> models;
 
   // Quantization grid.
-  std::vector<std::string> methods;  // "gptq", "rtn"
+  std::vector<QuantMethod> methods;  // gptq, rtn (the fp baseline is implicit)
   std::vector<int> bits;
   std::vector<int> group_sizes;      // -1 = per output channel
   std::vector<int> calib_samples;    // GPTQ only

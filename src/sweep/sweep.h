@@ -12,9 +12,11 @@
 
 namespace qs {
 
+enum class SweepBackend { Local, Slurm };  // --backend local | slurm
+
 struct SweepOptions {
   std::string study_path;          // as given; children and array tasks reload it
-  std::string backend = "local";   // "local" or "slurm"
+  SweepBackend backend = SweepBackend::Local;
   int jobs = 1;                    // concurrent points (local backend)
   int threads = 0;                 // threads for the whole sweep; 0 = all cores (split over jobs)
   bool retry_failed = false;       // run points whose last attempt failed

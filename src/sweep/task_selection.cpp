@@ -9,15 +9,11 @@ std::vector<SelectedTask> select_tasks(const std::vector<std::string>& names_or_
                                        const std::string& task_config) {
   TaskRegistry registry = TaskRegistry::builtin();
   if (!task_config.empty()) registry.load_config(task_config);
-  std::string selection;
-  for (const auto& name : names_or_strata) {
+  for (const auto& name : names_or_strata)
     if (name.find(',') != std::string::npos) throw Error(where, "one task or stratum per list entry: '" + name + "'");
-    if (!selection.empty()) selection.push_back(',');
-    selection.append(name);
-  }
   std::vector<std::string> names;
   try {
-    names = registry.resolve(selection);
+    names = registry.resolve(names_or_strata);
   } catch (const Error& e) {
     throw Error(where, e.what_failed());
   }

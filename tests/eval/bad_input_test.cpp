@@ -33,7 +33,7 @@ struct UserTask {
   EvalResults run(const std::string& config_path, RowPolicy policy, std::optional<int64_t> limit = std::nullopt) {
     qs::test::FakeModel model;
     EvalOptions options;
-    options.tasks = "mine";
+    options.tasks = {"mine"};
     options.task_config = config_path;
     options.row_policy = policy;
     options.progress = false;
@@ -88,10 +88,10 @@ TEST(EvalBadInput, EmptyTaskFile) {
 
 TEST(EvalBadInput, UnknownTaskNamesListKnownOnes) {
   TaskRegistry registry = TaskRegistry::builtin();
-  std::string message = error_of([&] { registry.resolve("arc_easy,hellaswagg"); });
+  std::string message = error_of([&] { registry.resolve({"arc_easy", "hellaswagg"}); });
   EXPECT_NE(message.find("unknown task 'hellaswagg'"), std::string::npos) << message;
   EXPECT_NE(message.find("hellaswag"), std::string::npos);
-  EXPECT_EQ(registry.resolve("L3,arc_challenge").size(), 3u);  // gsm8k, arc_challenge, logiqa (no duplicate)
+  EXPECT_EQ(registry.resolve(split_task_list("L3, arc_challenge")).size(), 3u);  // gsm8k, arc_challenge, logiqa (no duplicate)
 }
 
 TEST(EvalBadInput, LimitLargerThanSplitEvaluatesAllAndSaysSo) {
@@ -116,7 +116,7 @@ TEST(EvalBadInput, ConfigErrorsNameTheKey) {
   TaskRegistry registry = TaskRegistry::builtin();
   registry.load_config(task.dir.file("strata.json"));
   EXPECT_EQ(registry.get("hellaswag").stratum, "L3");
-  EXPECT_EQ(registry.resolve("l3").size(), 4u);
+  EXPECT_EQ(registry.resolve({"l3"}).size(), 4u);
 }
 
 TEST(EvalBadInput, TextLayoutsNameLineAndField) {

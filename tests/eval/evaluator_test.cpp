@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "eval/evaluator.h"
+#include "eval/task_registry.h"
 #include "eval/fake_model.h"
 #include "eval/request_tokens.h"
 #include "test_support.h"
@@ -58,7 +59,7 @@ TEST(EvalRequestTokens, RollingWindowsPredictEveryTokenOnce) {
 
 EvalOptions fake_options(const std::string& tasks, int64_t limit) {
   EvalOptions options;
-  options.tasks = tasks;
+  options.tasks = split_task_list(tasks);
   options.limit = limit;
   options.progress = false;
   options.log_samples = true;

@@ -45,7 +45,7 @@ struct TaskFile {
 
 EvalResults evaluate(LanguageModel& model, const std::string& config, RowPolicy policy = RowPolicy::Fail) {
   EvalOptions options;
-  options.tasks = "mine";
+  options.tasks = {"mine"};
   options.task_config = config;
   options.row_policy = policy;
   options.progress = false;

@@ -73,7 +73,7 @@ json run_reference(const std::string& model_dir, const json& requests, const std
 
 EvalResults evaluate(LanguageModel& model, const std::string& tasks, int64_t limit, const std::string& task_config = "") {
   EvalOptions options;
-  options.tasks = tasks;
+  options.tasks = split_task_list(tasks);
   options.limit = limit;
   options.shots = 0;
   options.progress = false;

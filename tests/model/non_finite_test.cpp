@@ -110,17 +110,17 @@ TEST(NonFinite, SweepPointWithANonFiniteMeasurementIsFailed) {
   SweepPoint point;
   point.id = "00000000000000aa";
   point.model = "m";
-  point.method = "rtn";
+  point.method = QuantMethod::Rtn;
   FixedRunner good(0.5, 12.0);
-  EXPECT_EQ(run_point(good, study, point, {}).status, "ok");
+  EXPECT_EQ(run_point(good, study, point, {}).status, PointStatus::Ok);
   FixedRunner nan_acc(std::numeric_limits<double>::quiet_NaN(), 0);
   PointResult failed = run_point(nan_acc, study, point, {});
-  EXPECT_EQ(failed.status, "failed");
+  EXPECT_EQ(failed.status, PointStatus::Failed);
   EXPECT_NE(failed.error.find("arc_easy"), std::string::npos) << failed.error;
   EXPECT_TRUE(failed.metrics.empty());
   FixedRunner inf_ppl(0.5, std::numeric_limits<double>::infinity());
   failed = run_point(inf_ppl, study, point, {});
-  EXPECT_EQ(failed.status, "failed");
+  EXPECT_EQ(failed.status, PointStatus::Failed);
   EXPECT_NE(failed.error.find("perplexity"), std::string::npos) << failed.error;
 }
 

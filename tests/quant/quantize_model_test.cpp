@@ -18,7 +18,7 @@
 #include "quant/calibration.h"
 #include "quant/gptq_weight.h"
 #include "quant/hessian.h"
-#include "quant/model_loader.h"
+#include "quant/gptq_import.h"
 #include "quant/quantize_model.h"
 #include "test_support.h"
 #include "tokenizer/tokenizer.h"

@@ -30,7 +30,7 @@ TEST(SweepKeepCheckpoints, RerunReplacesItsOwnFolderNeverAForeignOne) {
   std::ofstream(dir.file("study.toml")) << text;
   std::string rtn_id;
   for (const auto& point : expand_grid(parse_study(text, dir.file("study.toml"))))
-    if (point.method == "rtn") rtn_id = point.id;
+    if (point.method == QuantMethod::Rtn) rtn_id = point.id;
   ASSERT_FALSE(rtn_id.empty());
   const std::string checkpoint = dir.file("out/checkpoints/" + rtn_id);
   const std::string sweep = "--threads 1 sweep " + dir.file("study.toml") + " --keep-checkpoints";

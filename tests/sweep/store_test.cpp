@@ -98,13 +98,30 @@ TEST(SweepStore, VersionOneStoreIsMigratedAndGainsDocumentCounts) {
             "0");
 }
 
+// PointStatus crosses the result file as "ok" / "failed"; any other word is an error naming
+// the file, never read as a default status.
+TEST(SweepStore, ResultFileStatusRoundTripsAndAnUnknownStatusIsAnError) {
+  Study study;
+  std::vector<SweepPoint> grid = tiny_grid(study);
+  PointResult failed = synthetic_result(study, grid[1]);
+  failed.status = PointStatus::Failed;
+  const std::string text = to_json(failed);
+  EXPECT_NE(text.find("\"status\": \"failed\""), std::string::npos) << text;
+  EXPECT_EQ(point_result_from_json(text, "a.json").status, PointStatus::Failed);
+  std::string odd = text;
+  odd.replace(odd.find("\"failed\""), 8, "\"fine\"");
+  const std::string message = test::error_of([&] { point_result_from_json(odd, "odd.json"); });
+  EXPECT_NE(message.find("odd.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("fine"), std::string::npos) << message;
+}
+
 TEST(SweepStore, FailedAttemptIsReplacedByASuccess) {
   test::ScratchDir dir("store_retry");
   Study study;
   std::vector<SweepPoint> grid = tiny_grid(study);
   Store store(dir.file("results.db"));
   PointResult failed = synthetic_result(study, grid[1]);
-  failed.status = "failed";
+  failed.status = PointStatus::Failed;
   failed.error = "out of memory";
   failed.metrics.clear();
   EXPECT_TRUE(store.record(failed));
@@ -205,7 +222,7 @@ TEST(SweepStoreClaims, OneOwnerUntilTheLeaseRunsOut) {
   EXPECT_TRUE(a.record(synthetic_result(study, grid[0])));
   EXPECT_EQ(b.claim(grid[0].id, "B", 2000, 60, true, alive), Store::Claim::finished);
   PointResult failed = synthetic_result(study, grid[2]);
-  failed.status = "failed";
+  failed.status = PointStatus::Failed;
   failed.metrics.clear();
   EXPECT_TRUE(a.record(failed));
   EXPECT_EQ(b.claim(grid[2].id, "B", 2000, 60, false, alive), Store::Claim::finished);

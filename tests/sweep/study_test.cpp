@@ -107,12 +107,12 @@ TEST(SweepGrid, BaselineOnceRtnIgnoresCalibration) {
   for (size_t i = 0; i < grid.size(); ++i) {
     EXPECT_EQ(grid[i].index, static_cast<int>(i));
     ids.insert(grid[i].id);
-    if (grid[i].method == "fp") {
+    if (grid[i].method == QuantMethod::Fp) {
       ++fp;
       EXPECT_EQ(grid[i].bits, 16);
       EXPECT_EQ(grid[i].calib_samples, 0);
     }
-    if (grid[i].method == "rtn") {
+    if (grid[i].method == QuantMethod::Rtn) {
       ++rtn;
       EXPECT_EQ(grid[i].calib_samples, 0);
     }

@@ -1,35 +1,12 @@
-#include "quant/model_loader.h"
+#include "quant/gptq_import.h"
 
 #include <cstring>
-#include <filesystem>
-#include <nlohmann/json.hpp>
 
-#include "core/atomic_file.h"
 #include "core/error.h"
 #include "quant/gptq_weight.h"
 
 namespace qs {
 namespace {
-
-GptqFormat parse_format(const nlohmann::json& q, const std::string& where) {
-  GptqFormat f;
-  f.source = where;
-  const std::string method = q.value("quant_method", std::string("gptq"));
-  require(method == "gptq", where, "quant_method '" + method + "' is not supported (only gptq)");
-  require(q.contains("bits") && q["bits"].is_number_integer(), where, "quantization_config has no integer 'bits'");
-  f.bits = q["bits"].get<int>();
-  require(f.bits == 2 || f.bits == 3 || f.bits == 4 || f.bits == 8, where,
-          "unsupported GPTQ bits " + std::to_string(f.bits));
-  f.group_size = q.value("group_size", -1);
-  f.desc_act = q.value("desc_act", false);
-  f.sym = q.value("sym", false);
-  f.static_groups = q.value("static_groups", false);
-  const std::string format = q.value("checkpoint_format", std::string("gptq"));
-  require(format == "gptq" || format == "gptq_v2", where,
-          "checkpoint_format '" + format + "' is not supported (gptq or gptq_v2)");
-  f.zero_offset = format == "gptq" ? 1 : 0;
-  return f;
-}
 
 template <typename T>
 std::vector<T> copy_tensor(const TensorView& view, DType dtype, const std::vector<int64_t>& shape) {
@@ -49,21 +26,7 @@ std::vector<T> copy_tensor(const TensorView& view, DType dtype, const std::vecto
 }  // namespace
 
 std::optional<GptqFormat> gptq_format_of(const std::string& dir) {
-  const std::string config_path = dir + "/config.json";
-  if (std::filesystem::exists(config_path)) {
-    auto config = nlohmann::json::parse(read_file(config_path), nullptr, false);
-    require(!config.is_discarded() && config.is_object(), config_path, "not a JSON object");
-    auto q = config.find("quantization_config");
-    if (q != config.end() && !q->is_null()) {
-      require(q->is_object(), config_path, "quantization_config is not an object");
-      return parse_format(*q, config_path);
-    }
-  }
-  const std::string legacy = dir + "/quantize_config.json";
-  if (!std::filesystem::exists(legacy)) return std::nullopt;
-  auto q = nlohmann::json::parse(read_file(legacy), nullptr, false);
-  require(!q.is_discarded() && q.is_object(), legacy, "not a JSON object");
-  return parse_format(q, legacy);
+  return parse_gptq_format(find_quantization_config(load_model_config(dir), dir));
 }
 
 WeightFactory gptq_weight_factory(const GptqFormat& format) {
@@ -93,10 +56,13 @@ WeightFactory gptq_weight_factory(const GptqFormat& format) {
   };
 }
 
-std::unique_ptr<Transformer> load_model(const std::string& dir) {
-  auto format = gptq_format_of(dir);
-  if (!format) return Transformer::load(dir);
-  return Transformer::load(dir, gptq_weight_factory(*format));
+std::unique_ptr<Transformer> load_model(const std::string& dir) { return load_model(ModelFolder::open(dir)); }
+
+std::unique_ptr<Transformer> load_model(ModelFolder folder) {
+  const std::optional<GptqFormat> format = folder.gptq();
+  Checkpoint checkpoint = std::move(folder).take_checkpoint();
+  if (!format) return Transformer::load(std::move(checkpoint));
+  return Transformer::load(std::move(checkpoint), gptq_weight_factory(*format));
 }
 
 }  // namespace qs

@@ -18,6 +18,7 @@
 #include "core/progress.h"
 #include "sweep/claim_lease.h"
 #include "sweep/point_runner.h"
+#include "sweep/slurm_sweep.h"
 
 namespace qs {
 namespace {
@@ -49,14 +50,14 @@ class SweepProgress {
   void point_done(const PointResult& result, SweepSummary& summary) {
     ++done_;
     ++summary.ran;
-    (result.status == "ok" ? summary.succeeded : summary.failed) += 1;
+    (result.status == PointStatus::Ok ? summary.succeeded : summary.failed) += 1;
     summary.stage_seconds += result.quantize_seconds + result.eval_seconds + result.ppl_seconds;
     double elapsed = std::chrono::duration<double>(clock::now() - start_).count();
     double eta = elapsed / done_ * (total_ - done_);
     std::printf("[%d/%d] %s: %s in %.1f s (quantize %.1f s, eval %.1f s, ppl %.1f s) · ETA %s\n", done_, total_,
-                result.point.label().c_str(), result.status.c_str(), result.total_seconds, result.quantize_seconds,
+                result.point.label().c_str(), status_name(result.status).c_str(), result.total_seconds, result.quantize_seconds,
                 result.eval_seconds, result.ppl_seconds, format_duration(eta).c_str());
-    if (result.status != "ok") std::printf("    error: %s\n", result.error.c_str());
+    if (result.status != PointStatus::Ok) std::printf("    error: %s\n", result.error.c_str());
     std::fflush(stdout);
     bar_.advance();
   }
@@ -76,7 +77,7 @@ PointResult collect_child(const Study& study, const SweepPoint& point, int statu
   PointResult failed;
   failed.point = point;
   failed.settings = canonical_settings(study, point);
-  failed.status = "failed";
+  failed.status = PointStatus::Failed;
   failed.host = host_name();
   failed.started_at = failed.finished_at = utc_now_iso8601();
   std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
@@ -264,6 +265,13 @@ void print_summary(const SweepSummary& summary, int jobs) {
   if (summary.left_to_others > 0)
     std::printf("; %d point(s) left to another sweep on this store", summary.left_to_others);
   std::printf("; %d/%d grid points finished\n", summary.finished_after, summary.grid_points);
+}
+
+SweepSummary run_sweep(const Study& study, const SweepOptions& options) {
+  const bool slurm = options.backend == SweepBackend::Slurm;
+  SweepSummary summary = slurm ? run_sweep_slurm(study, options) : run_sweep_local(study, options);
+  print_summary(summary, slurm ? 0 : options.jobs);
+  return summary;
 }
 
 }  // namespace qs

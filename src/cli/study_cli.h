@@ -7,7 +7,7 @@
 
 #include "law/law_study.h"
 
-namespace qs::report {
+namespace qs::cli {
 
 struct StudyArgs {
   std::string factors = "N,B,G,Cb";
@@ -27,4 +27,4 @@ void add_study_options(CLI::App& app, StudyArgs& args);
 // Validates and converts; throws qs::Error naming the option.
 law::StudyOptions study_options(const StudyArgs& args);
 
-}  // namespace qs::report
+}  // namespace qs::cli

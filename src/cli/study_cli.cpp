@@ -1,9 +1,9 @@
-#include "report/study_cli.h"
+#include "cli/study_cli.h"
 
 #include "core/error.h"
 #include "law/recommend.h"
 
-namespace qs::report {
+namespace qs::cli {
 
 void add_study_options(CLI::App& app, StudyArgs& args) {
   app.add_option("--factors", args.factors, "factors in the law, comma-separated from N,B,G,Cb")
@@ -56,4 +56,4 @@ law::StudyOptions study_options(const StudyArgs& args) {
   return options;
 }
 
-}  // namespace qs::report
+}  // namespace qs::cli
