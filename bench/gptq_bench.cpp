@@ -106,16 +106,22 @@ void BM_GptqShippedModel(benchmark::State& state) {
 }
 BENCHMARK(BM_GptqShippedModel)->Arg(0)->Arg(1)->ArgName("true_sequential")->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
-void BM_GptqQwen3_0_6B(benchmark::State& state) {
-  const std::string dir = std::filesystem::temp_directory_path() / "qs_bench_qwen3_0.6b_random";
+// A random BF16 checkpoint with Qwen3-0.6B's shapes and `layers` decoder blocks (28: the real depth).
+std::string qwen3_shapes_checkpoint(int64_t layers) {
+  const std::string suffix = layers == 28 ? "" : "_" + std::to_string(layers) + "l";
+  const std::string dir = std::filesystem::temp_directory_path() / ("qs_bench_qwen3_0.6b_random" + suffix);
   if (!std::filesystem::exists(dir + "/model.safetensors")) {
-    const qs::TinyShape shape{1024, 28, 16, 8, 128, 3072, 151936, 40960};
+    const qs::TinyShape shape{1024, layers, 16, 8, 128, 3072, 151936, 40960};
     const std::string config = qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json"));
     qs::write_random_checkpoint(dir, qs::shrink_config_json(config, shape), {.dtype = qs::DType::BF16});
     std::filesystem::copy_file(qs::shared_path("hf/Qwen-Qwen3-tokenizer/tokenizer.json"), dir + "/tokenizer.json",
                                std::filesystem::copy_options::overwrite_existing);
   }
-  run_gptq(state, dir, bench_options(state.range(1), 512, state.range(0) != 0));
+  return dir;
+}
+
+void BM_GptqQwen3_0_6B(benchmark::State& state) {
+  run_gptq(state, qwen3_shapes_checkpoint(28), bench_options(state.range(1), 512, state.range(0) != 0));
 }
 // 8 windows: the per-layer work that does not grow with calibration (factorizations of H, the
 // column loop, packing) dominates; 128 windows: GPTQ's usual calibration count (at 512 tokens
@@ -125,6 +131,22 @@ BENCHMARK(BM_GptqQwen3_0_6B)
     ->Args({1, 8})
     ->Args({0, 8})
     ->Args({1, 128})
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+// The issue-18 targets (GPTQ <= 1.15x the calibration forward at 32 x 512, <= 1.5x at 8 x 512) on
+// fewer blocks, to keep a before/after pair to minutes on 2 cores: every per-layer cost (forward,
+// X^T X, factorizations, columns) is the same per block as at 28 layers; the lm_head share of the
+// forward is not, so docs/quant.md scales both sides to 28 blocks from the per-block times.
+//   OMP_NUM_THREADS=2 ./build/bench/qs_bench --benchmark_filter='Sgemm|GptqQwen3Layers'
+void BM_GptqQwen3Layers(benchmark::State& state) {
+  run_gptq(state, qwen3_shapes_checkpoint(state.range(0)), bench_options(state.range(1), 512, true));
+}
+BENCHMARK(BM_GptqQwen3Layers)
+    ->ArgNames({"layers", "calib_samples"})
+    ->Args({4, 8})
+    ->Args({4, 32})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
