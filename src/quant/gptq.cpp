@@ -1,7 +1,6 @@
 #include "quant/gptq.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -11,15 +10,12 @@
 
 #include "core/blas.h"
 #include "core/error.h"
+#include "core/stage_timer.h"
 #include "model/parallel.h"
 #include "quant/gptq_kernels.h"
 
 namespace qs {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Parameters of one group for output rows [row_begin, row_end): rows [col_begin, col_end) of the
 // transposed weight wt[in, out] are the group's input features. find_grid_params wants
@@ -42,6 +38,26 @@ std::pair<int64_t, int64_t> thread_rows(int64_t rows) {
   const int64_t lines = (rows + 7) / 8;
   const int64_t begin = std::min(rows, lines * thread / threads * 8), end = std::min(rows, lines * (thread + 1) / threads * 8);
   return {begin, end};
+}
+
+// W [out, in] fp32 -> W^T [in, out] fp64, so that a column of W is contiguous. In 32 x 32 tiles:
+// a plain loop reads `weight` with a stride of a whole row.
+std::vector<double> transpose_to_f64(const float* weight, int64_t out, int64_t in) {
+  std::vector<double> wt(in * out);
+  constexpr int64_t kTile = 32;
+#pragma omp parallel for if (worth_parallel(in * out))
+  for (int64_t i0 = 0; i0 < in; i0 += kTile)
+    for (int64_t o0 = 0; o0 < out; o0 += kTile)
+      for (int64_t o = o0; o < std::min(o0 + kTile, out); ++o)
+        for (int64_t i = i0; i < std::min(i0 + kTile, in); ++i) wt[i * out + o] = weight[o * in + i];
+  return wt;
+}
+
+// Rows of wt [in, out] in processing order: row c becomes the old row perm[c].
+void permute_rows(std::vector<double>& wt, const std::vector<int64_t>& perm, int64_t out) {
+  std::vector<double> permuted(wt.size());
+  for (size_t c = 0; c < perm.size(); ++c) std::copy_n(wt.begin() + perm[c] * out, out, permuted.begin() + c * out);
+  wt.swap(permuted);
 }
 
 // U with U^T U = (H_pp + damp * mean(diag H) * I)^-1 for H_pp = H[perm, perm], written into the
@@ -71,6 +87,127 @@ bool damped_inverse_cholesky(const std::vector<double>& h, const std::vector<int
   return true;
 }
 
+// Algorithm 1 of Frantar et al. (arXiv 2210.17323) for W [out, in], U = Cholesky(H^-1)^T upper
+// (factor_hessian), processing order perm, blocks of B columns:
+//   for i = 0, B, 2B, ...
+//     for j = i, ..., i + B - 1
+//       Q[:, j]     = quant(W[:, j])                               (quantize_column)
+//       E[:, j - i] = (W[:, j] - Q[:, j]) / U_jj
+//       W[:, j:i+B] -= E[:, j - i] U[j, j:i+B]                     (update_within_block)
+//     W[:, i+B:] -= E U[i:i+B, i+B:]                               (lazy_batch_update)
+// State: wt = W^T in processing order (row c = processed column c, contiguous over outputs), fp64.
+class ColumnSweep {
+ public:
+  ColumnSweep(const float* weight, int64_t out, int64_t in, int group, const GptqFactorization& factorization,
+              const GptqOptions& options)
+      : out_(out), in_(in), group_(group), perm_(factorization.perm), u_(factorization.inverse_chol),
+        grid_(options.grid), per_channel_(options.group_size == -1),
+        static_groups_(options.static_groups && options.group_size != -1),
+        result_(allocate_quantized_linear(out, in, options.grid.bits, group)),
+        wt_(transpose_to_f64(weight, out, in)), scale_(out), zero_(out), zeros_(result_.n_groups() * out, 0),
+        block_w_(options.block_size * out), block_err_(options.block_size * out) {
+    // Per-channel parameters come from the whole W before dead inputs are zeroed (the reference's order).
+    if (per_channel_) group_params(wt_, out_, 0, out_, 0, in_, grid_, scale_.data(), zero_.data());
+    for (int64_t i : factorization.dead) std::fill(wt_.begin() + i * out_, wt_.begin() + (i + 1) * out_, 0.0);
+    if (static_groups_)  // every group's parameters from the original column order, before act-order
+      for (int64_t g = 0; g < result_.n_groups(); ++g)
+        group_params(wt_, out_, 0, out_, g * group_, std::min<int64_t>((g + 1) * group_, in_), grid_,
+                     &result_.scales[g * out_], &zeros_[g * out_]);
+    if (options.act_order) permute_rows(wt_, perm_, out_);
+  }
+
+  // Algorithm 1, lines 4-9 for columns [i1, i2): quantizes them into the codes, leaves the scaled
+  // errors E in block_err_ and returns their share of the loss, sum (w - q)^2 / (2 U_jj^2).
+  // Output rows are independent inside a block (each row's quantization, error and updates read
+  // only that row), so each thread takes a band of rows through all of the block's columns, with
+  // no barrier.
+  double quantize_block(int64_t i1, int64_t i2) {
+    const int64_t count = i2 - i1;
+    std::copy(wt_.begin() + i1 * out_, wt_.begin() + i2 * out_, block_w_.begin());
+    double loss = 0;
+#pragma omp parallel reduction(+ : loss) if (worth_parallel(out_ * count * count / 2))
+    {
+      const auto [o_begin, o_end] = thread_rows(out_);
+      for (int64_t j = 0; j < count; ++j) {
+        const int64_t c = i1 + j;
+        load_group_params(c, o_begin, o_end);
+        loss += quantize_column(&block_w_[j * out_], scale_.data(), zero_.data(), grid_.maxq(), u_[c * in_ + c],
+                                o_begin, o_end, &result_.codes[perm_[c]], in_, &block_err_[j * out_]);
+        update_within_block(i1, count, j, o_begin, o_end);
+      }
+    }
+    return loss;
+  }
+
+  // Algorithm 1, line 10: W[:, i2:] -= E U[i1:i2, i2:], i.e. wt[i2:, :] -= U[i1:i2, i2:]^T E^T,
+  // one multithreaded GEMM per block (the paper's "lazy batch-updates").
+  void lazy_batch_update(int64_t i1, int64_t i2) {
+    if (i2 >= in_) return;
+    blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(in_ - i2), static_cast<int>(out_),
+                static_cast<int>(i2 - i1), -1.0, &u_[i1 * in_ + i2], static_cast<int>(in_), block_err_.data(),
+                static_cast<int>(out_), 1.0, &wt_[i2 * out_], static_cast<int>(out_));
+  }
+
+  // The codes, the scales and integer zeros per group, and g_idx[i] = group of input i: static
+  // groups are defined on the original columns, the others on the processing order.
+  QuantizedLinear finish() {
+    if (per_channel_) {
+      std::copy(scale_.begin(), scale_.end(), result_.scales.begin());
+      std::copy(zero_.begin(), zero_.end(), zeros_.begin());
+    }
+    result_.zeros.assign(zeros_.begin(), zeros_.end());
+    result_.g_idx.assign(in_, 0);
+    for (int64_t c = 0; c < in_; ++c)
+      result_.g_idx[perm_[c]] = static_cast<int32_t>(static_groups_ ? perm_[c] / group_ : c / group_);
+    return std::move(result_);
+  }
+
+ private:
+  // The grid parameters of processed column c into scale_/zero_ for rows [o_begin, o_end). A
+  // dynamic group's parameters are found when its first column is reached, from wt_, which holds
+  // the updates of earlier blocks only, not of this block's columns (the reference's behaviour).
+  void load_group_params(int64_t c, int64_t o_begin, int64_t o_end) {
+    if (static_groups_) {
+      const int64_t g = perm_[c] / group_;
+      std::copy(&result_.scales[g * out_ + o_begin], &result_.scales[g * out_ + o_end], scale_.begin() + o_begin);
+      std::copy(&zeros_[g * out_ + o_begin], &zeros_[g * out_ + o_end], zero_.begin() + o_begin);
+    } else if (!per_channel_ && c % group_ == 0) {
+      const int64_t g = c / group_;
+      group_params(wt_, out_, o_begin, o_end, c, std::min<int64_t>(c + group_, in_), grid_, scale_.data(), zero_.data());
+      std::copy(scale_.begin() + o_begin, scale_.begin() + o_end, result_.scales.begin() + g * out_ + o_begin);
+      std::copy(zero_.begin() + o_begin, zero_.begin() + o_end, zeros_.begin() + g * out_ + o_begin);
+    }
+  }
+
+  // Algorithm 1, line 8 after column j of the block at i1: W[:, j+1:i2] -= E[:, j] U[j, j+1:i2]
+  // for rows [o_begin, o_end). As rank-1 updates only inside a sub-block of kSubBlock columns;
+  // when j ends a sub-block, the block's later columns get the sub-block's errors as one small
+  // GEMM: the same sums, cache-resident (128 rank-1 updates stream the block from memory 128 times).
+  void update_within_block(int64_t i1, int64_t count, int64_t j, int64_t o_begin, int64_t o_end) {
+    const int64_t c = i1 + j, sub_end = std::min(count, (j / kSubBlock + 1) * kSubBlock);
+    for (int64_t k = j + 1; k < sub_end; ++k)
+      subtract_scaled(&block_w_[k * out_], &block_err_[j * out_], u_[c * in_ + i1 + k], o_begin, o_end);
+    if (j + 1 < sub_end || sub_end == count || o_end == o_begin) return;
+    const int64_t sub_begin = sub_end - kSubBlock;  // a full sub-block ends before `count`
+    blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(count - sub_end), static_cast<int>(o_end - o_begin),
+                static_cast<int>(kSubBlock), -1.0, &u_[(i1 + sub_begin) * in_ + i1 + sub_end], static_cast<int>(in_),
+                &block_err_[sub_begin * out_ + o_begin], static_cast<int>(out_), 1.0,
+                &block_w_[sub_end * out_ + o_begin], static_cast<int>(out_));
+  }
+
+  const int64_t out_, in_;
+  const int group_;
+  const std::vector<int64_t>& perm_;  // perm_[c] = original index of processed column c
+  const std::vector<double>& u_;      // U [in, in] row-major, upper
+  const QuantGrid& grid_;
+  const bool per_channel_, static_groups_;
+  QuantizedLinear result_;
+  std::vector<double> wt_;                 // [in, out]
+  std::vector<double> scale_, zero_;       // the current group's parameters, per output row
+  std::vector<double> zeros_;              // [n_groups, out], as doubles until finish()
+  std::vector<double> block_w_, block_err_;  // [B, out]: the block's columns and their errors E
+};
+
 }  // namespace
 
 int check_layer_input(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,
@@ -91,7 +228,7 @@ GptqFactorization factor_hessian(std::vector<double> h, int64_t in, const GptqOp
   require(in > 0 && static_cast<int64_t>(h.size()) == in * in, layer, "Hessian shape does not match in_features");
   require(options.damp >= 0, layer, "damping must be >= 0");
   for (double value : h) require(std::isfinite(value), layer, "non-finite Hessian");
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = StageTimer::now();
   GptqFactorization f;
   f.in_features = in;
   for (int64_t i = 0; i < in; ++i)
@@ -130,9 +267,8 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
 QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t in_features,
                               const GptqFactorization& factorization, const GptqOptions& options,
                               const std::string& layer, GptqStats* stats) {
-  const int64_t out = out_features, in = in_features;
-  const int group = check_layer_input(weight, out, in, options.grid, options.group_size, layer);
-  require(factorization.in_features == in, layer, "Hessian shape does not match in_features");
+  const int group = check_layer_input(weight, out_features, in_features, options.grid, options.group_size, layer);
+  require(factorization.in_features == in_features, layer, "Hessian shape does not match in_features");
   require(options.block_size > 0, layer, "block size must be positive");
   GptqStats local;
   GptqStats& st = stats ? *stats : local;
@@ -140,109 +276,17 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
   st.dead_columns = static_cast<int>(factorization.dead.size());
   st.damp_used = factorization.damp_used;
   st.cholesky_retries = factorization.cholesky_retries;
-  const std::vector<int64_t>& perm = factorization.perm;
-  const std::vector<double>& hinv = factorization.inverse_chol;
-  const QuantGrid& grid = options.grid;
-  const int maxq = grid.maxq();
-  const bool per_channel = options.group_size == -1;
-  const bool static_groups = options.static_groups && !per_channel;
 
-  // Transposed working copy wt[in, out]: row i is input feature i, so a column of W is contiguous.
-  // In 32 x 32 tiles: a plain loop reads `weight` with a stride of a whole row.
-  std::vector<double> wt(in * out);
-  constexpr int64_t kTile = 32;
-#pragma omp parallel for if (worth_parallel(in * out))
-  for (int64_t i0 = 0; i0 < in; i0 += kTile)
-    for (int64_t o0 = 0; o0 < out; o0 += kTile)
-      for (int64_t o = o0; o < std::min(o0 + kTile, out); ++o)
-        for (int64_t i = i0; i < std::min(i0 + kTile, in); ++i) wt[i * out + o] = weight[o * in + i];
-
-  QuantizedLinear result = allocate_quantized_linear(out, in, grid.bits, group);
-  const int64_t n_groups = result.n_groups();
-  std::vector<double> zeros(n_groups * out, 0);
-
-  std::vector<double> scale(out), zero(out);
-  if (per_channel) group_params(wt, out, 0, out, 0, in, grid, scale.data(), zero.data());
-
-  for (int64_t i : factorization.dead) std::fill(wt.begin() + i * out, wt.begin() + (i + 1) * out, 0.0);
-  if (static_groups)
-    for (int64_t g = 0; g < n_groups; ++g)
-      group_params(wt, out, 0, out, g * group, std::min<int64_t>((g + 1) * group, in), grid, &result.scales[g * out],
-                   &zeros[g * out]);
-
-  if (options.act_order) {
-    std::vector<double> permuted_w(in * out);
-    for (int64_t c = 0; c < in; ++c) std::copy_n(wt.begin() + perm[c] * out, out, permuted_w.begin() + c * out);
-    wt.swap(permuted_w);
+  ColumnSweep sweep(weight, out_features, in_features, group, factorization, options);
+  const auto start = StageTimer::now();
+  // Algorithm 1, lines 3-11: blocks of B columns in processing order.
+  for (int64_t i1 = 0; i1 < in_features; i1 += options.block_size) {
+    const int64_t i2 = std::min<int64_t>(i1 + options.block_size, in_features);
+    st.loss += sweep.quantize_block(i1, i2);
+    sweep.lazy_batch_update(i1, i2);
   }
-
-  auto start = std::chrono::steady_clock::now();
-  const int64_t block_size = options.block_size;
-  std::vector<double> block_w(block_size * out), block_err(block_size * out);
-  double loss = 0;
-  for (int64_t i1 = 0; i1 < in; i1 += block_size) {
-    const int64_t i2 = std::min(i1 + block_size, in), count = i2 - i1;
-    std::copy(wt.begin() + i1 * out, wt.begin() + i2 * out, block_w.begin());
-    // Output rows are independent inside a block (each row's quantization, error and updates
-    // read only that row), so each thread takes a band of rows through all of the block's
-    // columns with no barrier; the lazy update after the block is one multithreaded GEMM.
-#pragma omp parallel reduction(+ : loss) if (worth_parallel(out * count * count / 2))
-    {
-      const auto [o_begin, o_end] = thread_rows(out);
-      for (int64_t i = 0; i < count; ++i) {
-        const int64_t c = i1 + i;
-        if (static_groups) {
-          const int64_t g = perm[c] / group;
-          std::copy(&result.scales[g * out + o_begin], &result.scales[g * out + o_end], scale.begin() + o_begin);
-          std::copy(&zeros[g * out + o_begin], &zeros[g * out + o_end], zero.begin() + o_begin);
-        } else if (!per_channel && c % group == 0) {
-          // From wt, which holds the updates of earlier blocks only (not of this block's columns).
-          group_params(wt, out, o_begin, o_end, c, std::min<int64_t>(c + group, in), grid, scale.data(), zero.data());
-          std::copy(scale.begin() + o_begin, scale.begin() + o_end, result.scales.begin() + (c / group) * out + o_begin);
-          std::copy(zero.begin() + o_begin, zero.begin() + o_end, zeros.begin() + (c / group) * out + o_begin);
-        }
-        const double d = hinv[c * in + c];
-        double* w = &block_w[i * out];
-        double* err = &block_err[i * out];
-        loss += quantize_column(w, scale.data(), zero.data(), maxq, d, o_begin, o_end, &result.codes[perm[c]], in, err);
-        // W[:, c+1:i2] -= err * Hinv[c, c+1:i2], the rank-1 updates of the reference, applied
-        // column by column only inside a sub-block of kSubBlock columns; the block's columns
-        // after it get the sub-block's errors as one small GEMM (the same sums, cache-resident:
-        // the rank-1 loop over a 128-column block streamed it from memory 128 times).
-        const int64_t sub_end = std::min(count, (i / kSubBlock + 1) * kSubBlock);
-        for (int64_t j = i + 1; j < sub_end; ++j) {
-          subtract_scaled(&block_w[j * out], err, hinv[c * in + i1 + j], o_begin, o_end);
-        }
-        if (i + 1 == sub_end && sub_end < count && o_end > o_begin) {
-          const int64_t sub_begin = sub_end - kSubBlock;  // a full sub-block ends before `count`
-          blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(count - sub_end), static_cast<int>(o_end - o_begin),
-                      static_cast<int>(kSubBlock), -1.0, &hinv[(i1 + sub_begin) * in + i1 + sub_end],
-                      static_cast<int>(in), &block_err[sub_begin * out + o_begin], static_cast<int>(out), 1.0,
-                      &block_w[sub_end * out + o_begin], static_cast<int>(out));
-        }
-      }
-    }
-    // W[:, i2:] -= Err_block * Hinv[i1:i2, i2:], i.e. wt[i2:, :] -= Hinv[i1:i2, i2:]^T Err_block.
-    if (i2 < in)
-      blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(in - i2), static_cast<int>(out),
-                  static_cast<int>(count), -1.0, &hinv[i1 * in + i2], static_cast<int>(in), block_err.data(),
-                  static_cast<int>(out), 1.0, &wt[i2 * out], static_cast<int>(out));
-  }
-  st.loss = loss;
   st.seconds_columns = seconds_since(start);
-
-  if (per_channel) {
-    std::copy(scale.begin(), scale.end(), result.scales.begin());
-    std::copy(zero.begin(), zero.end(), zeros.begin());
-  }
-  result.zeros.assign(zeros.begin(), zeros.end());
-  result.g_idx.assign(in, 0);
-  for (int64_t c = 0; c < in; ++c) {
-    // Static groups are defined on the original columns; otherwise on the processing order.
-    const int64_t original = perm[c];
-    result.g_idx[original] = static_cast<int32_t>(static_groups ? original / group : c / group);
-  }
-  return result;
+  return sweep.finish();
 }
 
 QuantizedLinear rtn_quantize(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,

@@ -2,13 +2,13 @@
 
 #include <omp.h>
 
-#include <chrono>
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/stage_timer.h"
 #include "eval/evaluator.h"
 #include "model/perplexity.h"
 #include "model/transformer_lm.h"
@@ -18,9 +18,6 @@
 
 namespace qs {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // The fp baseline loads the checkpoint as stored; other points quantize it in memory
 // (exported only when checkpoints are kept) and are evaluated without a reload.
@@ -87,18 +84,18 @@ void PipelineRunner::run(const Study& study, const SweepPoint& point, const Poin
   omp_set_num_threads(std::max(1, context.threads));
   result.model = read_model_facts(point.model, point.model_path);
 
-  auto start = Clock::now();
+  auto start = StageTimer::now();
   std::unique_ptr<Transformer> model = prepare_model(study, point, context, result);
   result.quantize_seconds = seconds_since(start);
   TransformerLM lm(std::move(model), Tokenizer::load(point.model_path));
 
   if (!study.ppl_text.empty()) {
-    start = Clock::now();
+    start = StageTimer::now();
     measure_perplexity(study, lm, result);
     result.ppl_seconds = seconds_since(start);
   }
   if (!study.tasks.empty()) {
-    start = Clock::now();
+    start = StageTimer::now();
     EvalOptions options;
     options.tasks.clear();
     for (const auto& task : study.tasks) {
