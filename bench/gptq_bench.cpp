@@ -6,12 +6,13 @@
 // lm_head logits over the calibration windows) and "blocks" = the decoder blocks only.
 //   OMP_NUM_THREADS=2 ./build/bench/qs_bench --benchmark_filter=Gptq   (~30 min on 2 cores)
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 
-#include <chrono>
 #include <filesystem>
 
 #include "core/atomic_file.h"
 #include "core/shared_paths.h"
+#include "core/stage_timer.h"
 #include "io/random_checkpoint.h"
 #include "model/transformer.h"
 #include "quant/calibration.h"
@@ -20,12 +21,23 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+using qs::seconds_since;
+using Clock = qs::SteadyClock;
+
+// CPU seconds of this process (all threads, user + system). On a shared machine a stage's wall
+// time depends on what else runs; its CPU time much less, so the before/after ratios of
+// docs/quant.md are CPU-time ratios with OMP_NUM_THREADS=1 (one thread: no spin-waiting).
+double process_cpu_seconds() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 struct ForwardSeconds {
   double full = 0;    // embed + blocks + final norm + logits
   double blocks = 0;  // the decoder blocks alone
+  double full_cpu = 0;  // CPU seconds of `full`
 };
 
 // The calibration windows through the model, batched as quantize_in_memory batches them; logits
@@ -46,6 +58,7 @@ ForwardSeconds calibration_forward_seconds(const std::string& dir, const qs::Qua
       layout.push_back({o.seq_len, nullptr, false});
     }
     const auto start = Clock::now();
+    const double cpu_start = process_cpu_seconds();
     auto hidden = model->embed(tokens);
     const auto blocks_start = Clock::now();
     for (int64_t layer = 0; layer < config.n_layers; ++layer) model->forward_block(layer, hidden, layout);
@@ -55,6 +68,7 @@ ForwardSeconds calibration_forward_seconds(const std::string& dir, const qs::Qua
     for (int64_t row = 0; row < rows; row += chunk)
       model->logits(hidden.data() + row * config.d_model, std::min(chunk, rows - row), logits.data());
     seconds.full += seconds_since(start);
+    seconds.full_cpu += process_cpu_seconds() - cpu_start;
   }
   return seconds;
 }
@@ -66,7 +80,9 @@ void run_gptq(benchmark::State& state, const std::string& dir, qs::QuantizeOptio
   o.calib_tokens = std::make_shared<const std::vector<int32_t>>(qs::Tokenizer::load(dir)->encode(text, true));
   for (auto _ : state) {
     // GPTQ first, so that the process's peak RSS so far is GPTQ's own.
+    const double cpu_start = process_cpu_seconds();
     auto quantized = qs::quantize_in_memory(dir, o);
+    const double gptq_cpu = process_cpu_seconds() - cpu_start;
     const double peak_rss_mib = static_cast<double>(qs::peak_rss_bytes()) / 1048576.0;
     quantized.model.reset();
     const ForwardSeconds forward = calibration_forward_seconds(dir, o);
@@ -77,6 +93,9 @@ void run_gptq(benchmark::State& state, const std::string& dir, qs::QuantizeOptio
     state.counters["gptq_s"] = r.seconds_total;
     state.counters["ratio_forward"] = r.seconds_total / forward.full;
     state.counters["ratio_blocks"] = r.seconds_total / forward.blocks;
+    state.counters["forward_cpu_s"] = forward.full_cpu;
+    state.counters["gptq_cpu_s"] = gptq_cpu;
+    state.counters["ratio_forward_cpu"] = gptq_cpu / forward.full_cpu;
     state.counters["g_forward_s"] = r.seconds_forward;
     state.counters["g_hessian_s"] = r.seconds_hessian;
     state.counters["g_cholesky_s"] = r.seconds_cholesky;
