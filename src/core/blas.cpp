@@ -33,6 +33,12 @@ int dpotrf_lower(int n, double* a, int lda) { return LAPACKE_dpotrf(LAPACK_COL_M
 
 int dtrtri_lower(int n, double* a, int lda) { return LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', n, a, lda); }
 
+int dtrtri_upper(int n, double* a, int lda) { return LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'L', 'N', n, a, lda); }
+
+void dtrmm_right_upper(int m, int n, const double* a, int lda, double* b, int ldb) {
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, n, 1.0, a, lda, b, ldb);
+}
+
 void set_threads(int threads) { openblas_set_num_threads(threads); }
 
 int threads() { return openblas_get_num_threads(); }

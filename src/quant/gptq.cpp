@@ -60,31 +60,50 @@ void permute_rows(std::vector<double>& wt, const std::vector<int64_t>& perm, int
   wt.swap(permuted);
 }
 
-// U with U^T U = (H_pp + damp * mean(diag H) * I)^-1 for H_pp = H[perm, perm], written into the
-// upper triangle of `inverse` (lower part zero). Returns false when LAPACK finds a non-positive pivot.
-//
-// The reference computes chol(H) -> H^-1 (potri) -> chol(H^-1): 4n^3/3 flops. With P the
-// reversal permutation and P H P = L L^T: H^-1 = P L^-T L^-1 P = U^T U for U = P L^-1 P, which is
-// upper triangular with a positive diagonal, hence the same (unique) Cholesky factor, for
-// potrf + trtri = 2n^3/3 flops. Reversing a row-major n x n buffer is exactly X -> P X P, so the
-// buffer gets P H_pp P's lower triangle (all LAPACK reads), zeros above, and one final reverse.
-bool damped_inverse_cholesky(const std::vector<double>& h, const std::vector<int64_t>& perm, int64_t n, double damp,
-                             std::vector<double>& inverse) {
+// V upper with V V^T = H_pp + damp * mean(diag H) * I for H_pp = H[perm, perm], into `v` (lower
+// part zero). Returns false when LAPACK finds a non-positive pivot. With P the reversal
+// permutation and P H_pp P = L L^T: H_pp = (P L P)(P L P)^T, and V = P L P is upper. Reversing a
+// row-major n x n buffer is exactly X -> P X P, so the buffer gets P H_pp P's lower triangle (all
+// LAPACK reads), zeros above, and one final reverse. (The reference computes chol(H) -> H^-1 ->
+// chol(H^-1): 4n^3/3 flops; this is n^3/3.)
+bool damped_flipped_cholesky(const std::vector<double>& h, const std::vector<int64_t>& perm, int64_t n, double damp,
+                             std::vector<double>& v) {
   double mean_diag = 0;
   for (int64_t i = 0; i < n; ++i) mean_diag += h[i * n + i];
   mean_diag /= static_cast<double>(n);
-  inverse.assign(n * n, 0.0);
+  v.assign(n * n, 0.0);
 #pragma omp parallel for schedule(dynamic, 16) if (worth_parallel(n * n))
   for (int64_t r = 0; r < n; ++r) {
     const double* source_row = &h[perm[n - 1 - r] * n];
-    for (int64_t c = 0; c <= r; ++c) inverse[r * n + c] = source_row[perm[n - 1 - c]];
-    inverse[r * n + r] += damp * mean_diag;  // P commutes with I
+    for (int64_t c = 0; c <= r; ++c) v[r * n + c] = source_row[perm[n - 1 - c]];
+    v[r * n + r] += damp * mean_diag;  // P commutes with I
   }
   const int dim = static_cast<int>(n);
-  if (blas::dpotrf_lower(dim, inverse.data(), dim) != 0) return false;   // P H_pp P = L L^T
-  if (blas::dtrtri_lower(dim, inverse.data(), dim) != 0) return false;   // L^-1
-  std::reverse(inverse.begin(), inverse.end());                          // U = P L^-1 P (upper)
+  if (blas::dpotrf_lower(dim, v.data(), dim) != 0) return false;  // P H_pp P = L L^T
+  std::reverse(v.begin(), v.end());                                 // V = P L P (upper)
   return true;
+}
+
+// V -> F in place (GptqFactorization): per super-block S = [s, e), F[S, S] = U_SS = (V_SS)^-1,
+// then F[:s, S] = V[:s, S] U_SS.
+void sweep_factor_from(std::vector<double>& v, int64_t n, int64_t super_block) {
+  const int ld = static_cast<int>(n);
+  for (int64_t s = 0; s < n; s += super_block) {
+    const int m = static_cast<int>(std::min(super_block, n - s));
+    double* u_ss = &v[s * n + s];
+    require(blas::dtrtri_upper(m, u_ss, ld) == 0, "gptq", "singular Cholesky factor");  // V_SS has a positive diagonal
+    if (s > 0) blas::dtrmm_right_upper(static_cast<int>(s), m, u_ss, ld, &v[s], ld);
+  }
+}
+
+// Columns per super-block (GptqFactorization): the sweep's block, or lcm(block, group) when a
+// dynamic group does not divide it (capped at n: one super-block, F = U).
+int64_t super_block_size(const GptqOptions& options, int64_t n) {
+  const int64_t block = options.block_size;
+  const bool dynamic_groups = options.group_size != -1 && !options.static_groups;
+  const int64_t group = std::min<int64_t>(options.group_size, n);
+  if (!dynamic_groups || block % group == 0) return std::min(block, n);
+  return std::min(std::lcm(block, group), n);
 }
 
 // Algorithm 1 of Frantar et al. (arXiv 2210.17323) for W [out, in], U = Cholesky(H^-1)^T upper
@@ -95,17 +114,23 @@ bool damped_inverse_cholesky(const std::vector<double>& h, const std::vector<int
 //       E[:, j - i] = (W[:, j] - Q[:, j]) / U_jj
 //       W[:, j:i+B] -= E[:, j - i] U[j, j:i+B]                     (update_within_block)
 //     W[:, i+B:] -= E U[i:i+B, i+B:]                               (lazy_batch_update)
-// State: wt = W^T in processing order (row c = processed column c, contiguous over outputs), fp64.
+// with line 10's update applied in two parts (GptqFactorization): inside a super-block S = [s, e)
+// as written, W[:, i+B:e] -= E U[i:i+B, i+B:e]; and when S starts, all earlier columns' updates
+// at once, W_S += (W - Q)[:, :s] F[:s, S] (begin_super_block).
+// State, all [columns, out] (row c = processed column c, contiguous over outputs), fp64:
+// wt = W^T in processing order, whose rows become (W - Q)^T as columns are quantized
+// (keep_residuals); sweep_w = the current super-block's rows of W^T as Algorithm 1 updates them.
 class ColumnSweep {
  public:
   ColumnSweep(const float* weight, int64_t out, int64_t in, int group, const GptqFactorization& factorization,
               const GptqOptions& options)
-      : out_(out), in_(in), group_(group), perm_(factorization.perm), u_(factorization.inverse_chol),
+      : out_(out), in_(in), group_(group), perm_(factorization.perm), u_(factorization.factor),
         grid_(options.grid), per_channel_(options.group_size == -1),
         static_groups_(options.static_groups && options.group_size != -1),
         result_(allocate_quantized_linear(out, in, options.grid.bits, group)),
         wt_(transpose_to_f64(weight, out, in)), scale_(out), zero_(out), zeros_(result_.n_groups() * out, 0),
-        block_w_(options.block_size * out), block_err_(options.block_size * out) {
+        sweep_w_(factorization.super_block * out), block_w_(options.block_size * out),
+        block_err_(options.block_size * out) {
     // Per-channel parameters come from the whole W before dead inputs are zeroed (the reference's order).
     if (per_channel_) group_params(wt_, out_, 0, out_, 0, in_, grid_, scale_.data(), zero_.data());
     for (int64_t i : factorization.dead) std::fill(wt_.begin() + i * out_, wt_.begin() + (i + 1) * out_, 0.0);
@@ -123,7 +148,7 @@ class ColumnSweep {
   // no barrier.
   double quantize_block(int64_t i1, int64_t i2) {
     const int64_t count = i2 - i1;
-    std::copy(wt_.begin() + i1 * out_, wt_.begin() + i2 * out_, block_w_.begin());
+    std::copy(&sweep_w_[(i1 - s_) * out_], &sweep_w_[(i2 - s_) * out_], block_w_.begin());
     double loss = 0;
 #pragma omp parallel reduction(+ : loss) if (worth_parallel(out_ * count * count / 2))
     {
@@ -139,13 +164,39 @@ class ColumnSweep {
     return loss;
   }
 
-  // Algorithm 1, line 10: W[:, i2:] -= E U[i1:i2, i2:], i.e. wt[i2:, :] -= U[i1:i2, i2:]^T E^T,
-  // one multithreaded GEMM per block (the paper's "lazy batch-updates").
+  // The super-block S = [s, e) starts from W_S updated by every earlier column (Algorithm 1's
+  // line 10 for all blocks before S): sweep_w = W_S^T + F[:s, S]^T (W - Q)[:, :s]^T, one GEMM.
+  void begin_super_block(int64_t s, int64_t e) {
+    s_ = s;
+    e_ = e;
+    std::copy(wt_.begin() + s * out_, wt_.begin() + e * out_, sweep_w_.begin());
+    if (s > 0)
+      blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(e - s), static_cast<int>(out_),
+                  static_cast<int>(s), 1.0, &u_[s], static_cast<int>(in_), wt_.data(), static_cast<int>(out_), 1.0,
+                  sweep_w_.data(), static_cast<int>(out_));
+  }
+
+  // Algorithm 1, line 10 inside the super-block: W[:, i2:e] -= E U[i1:i2, i2:e], i.e.
+  // sweep_w[i2:e, :] -= U[i1:i2, i2:e]^T E^T, one multithreaded GEMM per block (the paper's
+  // "lazy batch-updates").
   void lazy_batch_update(int64_t i1, int64_t i2) {
-    if (i2 >= in_) return;
-    blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(in_ - i2), static_cast<int>(out_),
+    if (i2 >= e_) return;
+    blas::dgemm(blas::Trans::Yes, blas::Trans::No, static_cast<int>(e_ - i2), static_cast<int>(out_),
                 static_cast<int>(i2 - i1), -1.0, &u_[i1 * in_ + i2], static_cast<int>(in_), block_err_.data(),
-                static_cast<int>(out_), 1.0, &wt_[i2 * out_], static_cast<int>(out_));
+                static_cast<int>(out_), 1.0, &sweep_w_[(i2 - s_) * out_], static_cast<int>(out_));
+  }
+
+  // Rows [i1, i2) of wt from W to W - Q, what later super-blocks start from: W - Q =
+  // (W - W_updated) + (W_updated - Q), the latter U_jj E[:, j] (quantize_column's residual).
+  void keep_residuals(int64_t i1, int64_t i2) {
+#pragma omp parallel for if (worth_parallel(out_ * (i2 - i1)))
+    for (int64_t j = 0; j < i2 - i1; ++j) {
+      const double d = u_[(i1 + j) * in_ + i1 + j];
+      double* w = &wt_[(i1 + j) * out_];
+      const double* updated = &block_w_[j * out_];
+      const double* err = &block_err_[j * out_];
+      for (int64_t o = 0; o < out_; ++o) w[o] = w[o] - updated[o] + err[o] * d;
+    }
   }
 
   // The codes, the scales and integer zeros per group, and g_idx[i] = group of input i: static
@@ -164,8 +215,9 @@ class ColumnSweep {
 
  private:
   // The grid parameters of processed column c into scale_/zero_ for rows [o_begin, o_end). A
-  // dynamic group's parameters are found when its first column is reached, from wt_, which holds
-  // the updates of earlier blocks only, not of this block's columns (the reference's behaviour).
+  // dynamic group's parameters are found when its first column is reached, from sweep_w, which
+  // holds the updates of earlier blocks only, not of this block's columns (the reference's
+  // behaviour); the group lies inside the super-block (super_block_size).
   void load_group_params(int64_t c, int64_t o_begin, int64_t o_end) {
     if (static_groups_) {
       const int64_t g = perm_[c] / group_;
@@ -173,7 +225,8 @@ class ColumnSweep {
       std::copy(&zeros_[g * out_ + o_begin], &zeros_[g * out_ + o_end], zero_.begin() + o_begin);
     } else if (!per_channel_ && c % group_ == 0) {
       const int64_t g = c / group_;
-      group_params(wt_, out_, o_begin, o_end, c, std::min<int64_t>(c + group_, in_), grid_, scale_.data(), zero_.data());
+      group_params(sweep_w_, out_, o_begin, o_end, c - s_, std::min<int64_t>(c + group_, in_) - s_, grid_, scale_.data(),
+                   zero_.data());
       std::copy(scale_.begin() + o_begin, scale_.begin() + o_end, result_.scales.begin() + g * out_ + o_begin);
       std::copy(zero_.begin() + o_begin, zero_.begin() + o_end, zeros_.begin() + g * out_ + o_begin);
     }
@@ -198,13 +251,15 @@ class ColumnSweep {
   const int64_t out_, in_;
   const int group_;
   const std::vector<int64_t>& perm_;  // perm_[c] = original index of processed column c
-  const std::vector<double>& u_;      // U [in, in] row-major, upper
+  const std::vector<double>& u_;      // F [in, in] row-major, upper (GptqFactorization): U inside super-blocks
   const QuantGrid& grid_;
   const bool per_channel_, static_groups_;
   QuantizedLinear result_;
-  std::vector<double> wt_;                 // [in, out]
+  std::vector<double> wt_;                 // [in, out]: W^T, then (W - Q)^T for the quantized columns
   std::vector<double> scale_, zero_;       // the current group's parameters, per output row
   std::vector<double> zeros_;              // [n_groups, out], as doubles until finish()
+  std::vector<double> sweep_w_;            // [super_block, out]: the current super-block of W^T, updated
+  int64_t s_ = 0, e_ = 0;                  // the current super-block [s, e)
   std::vector<double> block_w_, block_err_;  // [B, out]: the block's columns and their errors E
 };
 
@@ -227,6 +282,7 @@ GptqFactorization factor_hessian(std::vector<double> h, int64_t in, const GptqOp
                                  const std::string& layer) {
   require(in > 0 && static_cast<int64_t>(h.size()) == in * in, layer, "Hessian shape does not match in_features");
   require(options.damp >= 0, layer, "damping must be >= 0");
+  require(options.block_size > 0, layer, "block size must be positive");
   for (double value : h) require(std::isfinite(value), layer, "non-finite Hessian");
   const auto start = StageTimer::now();
   GptqFactorization f;
@@ -242,11 +298,13 @@ GptqFactorization factor_hessian(std::vector<double> h, int64_t in, const GptqOp
     std::stable_sort(f.perm.begin(), f.perm.end(), [&](int64_t a, int64_t b) { return h[a * in + a] > h[b * in + b]; });
   const double damp_step = 0.0025;  // GPTQModel's damp_auto_increment
   f.damp_used = options.damp;
-  while (!damped_inverse_cholesky(h, f.perm, in, f.damp_used, f.inverse_chol)) {
+  while (!damped_flipped_cholesky(h, f.perm, in, f.damp_used, f.factor)) {
     ++f.cholesky_retries;
     f.damp_used += f.damp_used < damp_step ? damp_step : f.damp_used;  // 0.01, 0.02, 0.04, ...
     require(f.damp_used <= 1.0, layer, "Hessian not positive definite even with damping 1.0");
   }
+  f.super_block = super_block_size(options, in);
+  sweep_factor_from(f.factor, in, f.super_block);
   if (f.cholesky_retries > 0)
     std::fprintf(stderr, "warning: %s: Hessian not positive definite at damp %.4g; succeeded with damp %.4g after %d retries\n",
                  layer.c_str(), options.damp, f.damp_used, f.cholesky_retries);
@@ -270,6 +328,8 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
   const int group = check_layer_input(weight, out_features, in_features, options.grid, options.group_size, layer);
   require(factorization.in_features == in_features, layer, "Hessian shape does not match in_features");
   require(options.block_size > 0, layer, "block size must be positive");
+  require(factorization.super_block == super_block_size(options, in_features), layer,
+          "factorization was made for another block size or grouping");
   GptqStats local;
   GptqStats& st = stats ? *stats : local;
   st = GptqStats{};
@@ -279,11 +339,16 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
 
   ColumnSweep sweep(weight, out_features, in_features, group, factorization, options);
   const auto start = StageTimer::now();
-  // Algorithm 1, lines 3-11: blocks of B columns in processing order.
-  for (int64_t i1 = 0; i1 < in_features; i1 += options.block_size) {
-    const int64_t i2 = std::min<int64_t>(i1 + options.block_size, in_features);
-    st.loss += sweep.quantize_block(i1, i2);
-    sweep.lazy_batch_update(i1, i2);
+  // Algorithm 1, lines 3-11: blocks of B columns in processing order, inside super-blocks.
+  for (int64_t s = 0; s < in_features; s += factorization.super_block) {
+    const int64_t e = std::min(s + factorization.super_block, in_features);
+    sweep.begin_super_block(s, e);
+    for (int64_t i1 = s; i1 < e; i1 += options.block_size) {
+      const int64_t i2 = std::min<int64_t>(i1 + options.block_size, e);
+      st.loss += sweep.quantize_block(i1, i2);
+      sweep.lazy_batch_update(i1, i2);
+      sweep.keep_residuals(i1, i2);
+    }
   }
   st.seconds_columns = seconds_since(start);
   return sweep.finish();

@@ -1,10 +1,12 @@
-// factor_hessian's U (one Cholesky of the flipped, permuted, damped H and one triangular inverse:
-// U = P L^-1 P) against the factor the reference implementations compute the long way round
+// factor_hessian's factor F (one Cholesky of the flipped, permuted, damped H, V = P L P, and
+// per super-block S: F_SS = (V_SS)^-1, F[:s, S] = V[:s, S] F_SS; gptq.h), turned back into
+// U = V^-1 here, against the U the reference implementations compute the long way round
 // (IST-DASLab gptq.py, AutoGPTQ: Cholesky of H, its inverse (potri), then the upper Cholesky of
 // H^-1), both in fp64 LAPACK, on the synthetic layer of the reference tests (dead inputs,
 // act-order). The two are the same matrix in exact arithmetic (the Cholesky factor is unique), so
 // they may differ only by rounding, bounded below from the condition number of H.
 #include <gtest/gtest.h>
+#include <cblas.h>
 #include <lapacke.h>
 
 #include <algorithm>
@@ -43,6 +45,22 @@ std::vector<double> reference_inverse_cholesky(std::vector<double> h, const std:
   return a;
 }
 
+// U = V^-1 from F: per super-block V_SS = (F_SS)^-1 and V[:s, S] = F[:s, S] V_SS, then one inverse.
+std::vector<double> u_from_factor(const GptqFactorization& f) {
+  const int64_t n = f.in_features;
+  std::vector<double> a = f.factor;
+  const int ld = static_cast<int>(n);
+  for (int64_t s = 0; s < n; s += f.super_block) {
+    const int m = static_cast<int>(std::min(f.super_block, n - s));
+    EXPECT_EQ(LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 'U', 'N', m, &a[s * n + s], ld), 0);
+    if (s > 0)
+      cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, static_cast<int>(s), m, 1.0,
+                  &a[s * n + s], ld, &a[s], ld);
+  }
+  EXPECT_EQ(LAPACKE_dtrtri(LAPACK_ROW_MAJOR, 'U', 'N', ld, a.data(), ld), 0);
+  return a;
+}
+
 // kappa_2 of the damped, permuted H (the permutation does not change it): largest / smallest eigenvalue.
 double condition_number(const std::vector<double>& h, int64_t n, double damp) {
   std::vector<double> a(h);
@@ -58,8 +76,9 @@ double condition_number(const std::vector<double>& h, int64_t n, double damp) {
   return eigenvalues.back() / eigenvalues.front();
 }
 
-void expect_factor_matches_reference(bool act_order, double damp) {
-  SCOPED_TRACE(std::string(act_order ? "act-order" : "natural order") + ", damp " + std::to_string(damp));
+void expect_factor_matches_reference(bool act_order, double damp, int group_size, int64_t expected_super_block) {
+  SCOPED_TRACE(std::string(act_order ? "act-order" : "natural order") + ", damp " + std::to_string(damp) + ", group " +
+               std::to_string(group_size));
   const test::LayerData layer = test::make_layer(96, 256, 512, 20240601, /*dead_columns=*/2);
   const int64_t n = layer.in;
   HessianAccumulator accumulator(n);
@@ -68,6 +87,7 @@ void expect_factor_matches_reference(bool act_order, double damp) {
   GptqOptions options;
   options.act_order = act_order;
   options.damp = damp;
+  options.group_size = group_size;
   const GptqFactorization f = factor_hessian(h, n, options, "fixture");
   ASSERT_EQ(f.cholesky_retries, 0);
   ASSERT_EQ(f.dead.size(), 2u);
@@ -76,12 +96,15 @@ void expect_factor_matches_reference(bool act_order, double damp) {
     std::iota(identity.begin(), identity.end(), 0);
     EXPECT_EQ(f.perm, identity);
   }
+  // Blocks of 128 unless a group does not divide them: lcm(128, 96) = 384 > n, one super-block.
+  EXPECT_EQ(f.super_block, expected_super_block);
   const std::vector<double> expected = reference_inverse_cholesky(h, f.perm, n, damp);
-  ASSERT_EQ(f.inverse_chol.size(), expected.size());
+  ASSERT_EQ(f.factor.size(), expected.size());
+  const std::vector<double> u = u_from_factor(f);
 
   double diff2 = 0, norm2 = 0;
   for (size_t k = 0; k < expected.size(); ++k) {
-    diff2 += (f.inverse_chol[k] - expected[k]) * (f.inverse_chol[k] - expected[k]);
+    diff2 += (u[k] - expected[k]) * (u[k] - expected[k]);
     norm2 += expected[k] * expected[k];
   }
   const double relative = std::sqrt(diff2 / norm2);
@@ -89,27 +112,29 @@ void expect_factor_matches_reference(bool act_order, double damp) {
   // ||dA||_F <= n gamma_{n+1} ||A||_2 (Higham 2002, Thm 10.3 with || |R^T| |R| ||_F <= n ||A||_2),
   // which moves R by at most kappa/sqrt(2) * ||dA||/||A|| relative (Thm 10.8); a triangular or
   // SPD inverse is within kappa n gamma_{n+1} relative (Thms 8.5, 14.x). Ours: one Cholesky and one
-  // inverse, kappa <= 2 kappa n gamma. The reference: a Cholesky and potri give H^-1 within
-  // 2 kappa n gamma, which its final Cholesky (of H^-1, same kappa) amplifies by kappa/sqrt(2),
-  // plus its own kappa n gamma. The difference is within the sum.
+  // inverse per super-block and a product, then this test's own inverses back to U: within
+  // 4 kappa n gamma. The reference: a Cholesky and potri give H^-1 within 2 kappa n gamma, which
+  // its final Cholesky (of H^-1, same kappa) amplifies by kappa/sqrt(2), plus its own
+  // kappa n gamma. The difference is within the sum.
   const double kappa = condition_number(h, n, damp);
   const double n_gamma = static_cast<double>(n) * (n + 1) * kF64Unit / (1 - (n + 1) * kF64Unit);
-  const double bound = (2 * kappa + std::sqrt(2.0) * kappa * kappa + kappa) * n_gamma;
+  const double bound = (4 * kappa + std::sqrt(2.0) * kappa * kappa + kappa) * n_gamma;
   EXPECT_LE(relative, bound) << "kappa " << kappa;
   // Exact U with row r permuted differently, or L^-1 not flipped back, differs by O(1).
   EXPECT_LT(bound, 1e-3) << "the fixture is too ill-conditioned for this comparison to test anything";
   for (int64_t r = 0; r < n; ++r) {
-    EXPECT_GT(f.inverse_chol[r * n + r], 0) << "diagonal of U must be positive (row " << r << ")";
-    for (int64_t c = 0; c < r; ++c) ASSERT_EQ(f.inverse_chol[r * n + c], 0) << "U must be upper triangular";
+    EXPECT_GT(f.factor[r * n + r], 0) << "diagonal of U must be positive (row " << r << ")";
+    for (int64_t c = 0; c < r; ++c) ASSERT_EQ(f.factor[r * n + c], 0) << "F must be upper triangular";
   }
-  std::printf("[ factor ] %s damp %.3g: ||U - U_ref||_F / ||U_ref||_F = %.2e, bound %.2e (kappa %.3g)\n",
-              act_order ? "act-order" : "natural  ", damp, relative, bound, kappa);
+  std::printf("[ factor ] %s damp %.3g g%d: ||U - U_ref||_F / ||U_ref||_F = %.2e, bound %.2e (kappa %.3g)\n",
+              act_order ? "act-order" : "natural  ", damp, group_size, relative, bound, kappa);
 }
 
-TEST(GptqFactor, FlippedCholeskyInverseMatchesReferenceThreeStepFactor) {
-  expect_factor_matches_reference(/*act_order=*/true, 0.01);
-  expect_factor_matches_reference(/*act_order=*/false, 0.01);
-  expect_factor_matches_reference(/*act_order=*/true, 0.1);
+TEST(GptqFactor, SuperBlockFactorGivesReferenceThreeStepFactor) {
+  expect_factor_matches_reference(/*act_order=*/true, 0.01, 128, 128);
+  expect_factor_matches_reference(/*act_order=*/false, 0.01, 32, 128);
+  expect_factor_matches_reference(/*act_order=*/true, 0.1, -1, 128);
+  expect_factor_matches_reference(/*act_order=*/true, 0.01, 96, 256);
 }
 
 }  // namespace
