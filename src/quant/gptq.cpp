@@ -86,12 +86,13 @@ bool damped_flipped_cholesky(const std::vector<double>& h, const std::vector<int
 
 // V -> F in place (GptqFactorization): per super-block S = [s, e), F[S, S] = U_SS = (V_SS)^-1,
 // then F[:s, S] = V[:s, S] U_SS.
-void sweep_factor_from(std::vector<double>& v, int64_t n, int64_t super_block) {
+void sweep_factor_from(std::vector<double>& v, int64_t n, int64_t super_block, const std::string& layer) {
   const int ld = static_cast<int>(n);
   for (int64_t s = 0; s < n; s += super_block) {
     const int m = static_cast<int>(std::min(super_block, n - s));
     double* u_ss = &v[s * n + s];
-    require(blas::dtrtri_upper(m, u_ss, ld) == 0, "gptq", "singular Cholesky factor");  // V_SS has a positive diagonal
+    // V_SS has the positive diagonal of a successful Cholesky, so this can fail only on underflow.
+    require(blas::dtrtri_upper(m, u_ss, ld) == 0, layer, "singular Cholesky factor of the Hessian");
     if (s > 0) blas::dtrmm_right_upper(static_cast<int>(s), m, u_ss, ld, &v[s], ld);
   }
 }
@@ -304,7 +305,7 @@ GptqFactorization factor_hessian(std::vector<double> h, int64_t in, const GptqOp
     require(f.damp_used <= 1.0, layer, "Hessian not positive definite even with damping 1.0");
   }
   f.super_block = super_block_size(options, in);
-  sweep_factor_from(f.factor, in, f.super_block);
+  sweep_factor_from(f.factor, in, f.super_block, layer);
   if (f.cholesky_retries > 0)
     std::fprintf(stderr, "warning: %s: Hessian not positive definite at damp %.4g; succeeded with damp %.4g after %d retries\n",
                  layer.c_str(), options.damp, f.damp_used, f.cholesky_retries);
