@@ -31,7 +31,11 @@ void dsyrk_upper_ata(int n, int k, double alpha, const double* a, int lda, doubl
 // Row-major lower = column-major upper of the same buffer.
 int dpotrf_lower(int n, double* a, int lda) { return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', n, a, lda); }
 
-int dtrtri_lower(int n, double* a, int lda) { return LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', n, a, lda); }
+int dtrtri_upper(int n, double* a, int lda) { return LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'L', 'N', n, a, lda); }
+
+void dtrmm_right_upper(int m, int n, const double* a, int lda, double* b, int ldb) {
+  cblas_dtrmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, m, n, 1.0, a, lda, b, ldb);
+}
 
 void set_threads(int threads) { openblas_set_num_threads(threads); }
 

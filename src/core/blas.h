@@ -24,9 +24,11 @@ void dsyrk_upper_ata(int n, int k, double alpha, const double* a, int lda, doubl
 // (A symmetric row-major matrix is its own column-major transpose, so this is column-major 'U'
 // on the same buffer: no LAPACKE transpose copies.)
 int dpotrf_lower(int n, double* a, int lda);
-// Inverse of a lower-triangular L[n,n] in place (lower triangle; the strict upper is not read).
+// Inverse of an upper-triangular U[n,n] in place (upper triangle; the strict lower is not read).
 // Returns LAPACK info: 0 ok, >0 singular.
-int dtrtri_lower(int n, double* a, int lda);
+int dtrtri_upper(int n, double* a, int lda);
+// B[m,n] = B * A for an upper-triangular A[n,n] (the strict lower triangle is not read).
+void dtrmm_right_upper(int m, int n, const double* a, int lda, double* b, int ldb);
 
 // Number of threads BLAS uses; set once at start-up from --threads.
 void set_threads(int threads);

@@ -9,7 +9,7 @@
 #include "model/attention.h"
 #include "model/dense_weight.h"
 #include "model/linear.h"
-#include "model/parallel.h"
+#include "core/parallel.h"
 
 namespace qs {
 

@@ -4,7 +4,8 @@
 // integer codes match what practitioners' tools produce:
 //  - dead inputs (H_ii = 0): H_ii = 1 and W[:, i] = 0;
 //  - act-order: columns processed by descending diag(H) (stable: ties keep index order);
-//  - damping H += damp * mean(diag H) * I; Cholesky of H^-1, upper (U^T U = H^-1), via LAPACK;
+//  - damping H += damp * mean(diag H) * I; Cholesky of H^-1, upper (U^T U = H^-1), via LAPACK
+//    (its blocks only: GptqFactorization);
 //  - columns in blocks of 128: inside a block each column is quantized and its error
 //    e = (w - q) / U_ii spread over the block's later columns (rank-1 updates); the columns after
 //    the block get all of the block's errors at once, one GEMM per block (lazy batch updates);
@@ -44,24 +45,38 @@ struct GptqStats {
 
 // What GPTQ derives from H alone, shared by the linears that read one input ([q,k,v], [gate,up]):
 // the dead inputs (H_ii = 0, set to 1 in H; each linear zeroes its own W[:, i]), the act-order
-// permutation and U = chol((H + λI)⁻¹) of the permuted H.
+// permutation and the factor of the column sweep.
+//
+// The factor. With H_pp = H[perm, perm] + damping = V V^T (V upper: one Cholesky of the flipped
+// H) and U = V^-1 = chol(H_pp^-1)^T (upper, Algorithm 1's "Cholesky(H^-1)^T"), GPTQ's errors
+// E (Algorithm 1 line 7) satisfy E U = W - Q, so E[:, :s] U[:s, S] = -(W - Q)[:, :s] V[:s, S] U_SS
+// for the columns S = [s, e) of a super-block: the W that S's sweep starts from is
+//   W_S + (W - Q)[:, :s] F[:s, S],   F[:s, S] = V[:s, S] U_SS,
+// and inside S the sweep needs only U_SS = (V_SS)^-1, stored as F[S, S]. So no full inverse of V
+// (n^3/3 flops per factorization) is ever formed: the super-blocks' inverses and products cost
+// ~n^2 * super_block / 2. Super-blocks are the sweep's blocks (block_size), or lcm(block_size,
+// group_size) when dynamic groups do not divide a block (a group's parameters read its columns
+// as updated up to the start of the current block, which must lie in one super-block).
 struct GptqFactorization {
   int64_t in_features = 0;
   std::vector<int64_t> dead;          // inputs with H_ii = 0
   std::vector<int64_t> perm;          // perm[c] = original index of the c-th processed column
-  std::vector<double> inverse_chol;   // U [in, in] row-major, upper triangle (lower part zero)
+  std::vector<double> factor;         // F [in, in] row-major, upper triangle (lower part zero), above
+  int64_t super_block = 0;            // columns per super-block of `factor`
   double damp_used = 0;               // the damping fraction that made the Cholesky succeed
   int cholesky_retries = 0;
   double seconds = 0;                 // wall time of the factorization
 };
 
-// hessian: [in, in] fp64 (HessianAccumulator::hessian). Uses options.act_order and options.damp.
+// hessian: [in, in] fp64 (HessianAccumulator::hessian). Uses options.act_order and options.damp,
+// and block_size, group_size and static_groups for the super-blocks.
 // Throws qs::Error naming `layer` for a non-finite or mis-shaped H and when even damping 1.0
 // does not make H positive definite (a retry prints a warning naming `layer`).
 GptqFactorization factor_hessian(std::vector<double> hessian, int64_t in_features, const GptqOptions& options,
                                  const std::string& layer);
 
-// weight: [out, in] row-major fp32; `factorization` from factor_hessian with the same options.
+// weight: [out, in] row-major fp32; `factorization` from factor_hessian with the same options
+// (an error otherwise).
 // stats: dead columns, damping and retries of the factorization; seconds_cholesky = 0 (the
 // factorization's time is its own). Throws qs::Error naming `layer` for NaN/Inf weights, bad
 // shapes or options.

@@ -2,7 +2,6 @@
 
 #include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -13,20 +12,19 @@
 #include "core/blas.h"
 #include "core/error.h"
 #include "core/progress.h"
+#include "core/stage_timer.h"
 #include "model/transformer.h"
 #include "quant/calibration.h"
 #include "quant/gptq_export.h"
 #include "quant/gptq_weight.h"
 #include "quant/hessian.h"
-#include "quant/model_loader.h"
+#include "io/model_folder.h"
+#include "quant/gptq_import.h"
 #include "quant/vllm_compat.h"
 #include "tokenizer/tokenizer.h"
 
 namespace qs {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Windows forwarded together (one GEMM over all their tokens): about 2048 rows per call.
 struct WindowBatch {
@@ -107,174 +105,210 @@ void validate_options(const QuantizeOptions& o, const ModelConfig& config) {
   check_vllm_shapes(o, shapes);
 }
 
-}  // namespace
+// The calibration and held-out windows (calibration.h), embedded once and grouped ~2048 tokens per
+// forward call. Calibration windows only for GPTQ; held-out ones only when errors are measured.
+struct CalibrationSet {
+  std::vector<WindowBatch> batches;
+  int64_t seq_len = 0;  // L (0: no calibration text)
+};
 
-int64_t peak_rss_bytes() {
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+CalibrationSet embed_windows(const std::string& model_dir, const Transformer& model, const QuantizeOptions& options,
+                             bool gptq, bool measure) {
+  CalibrationSet set;
+  if (options.calib_file.empty()) return set;
+  const ModelConfig& config = model.config();
+  std::shared_ptr<const std::vector<int32_t>> tokens = options.calib_tokens;
+  if (!tokens) tokens = std::make_shared<const std::vector<int32_t>>(tokenize_file(*Tokenizer::load(model_dir), options.calib_file));
+  set.seq_len = options.seq_len > 0 ? options.seq_len : std::min<int64_t>(2048, config.max_position);
+  const auto windows = sample_windows(*tokens, options.calib_samples, set.seq_len, options.seed, config.max_position,
+                                      measure ? options.heldout_samples : 0, options.calib_file);
+  const size_t per_batch = static_cast<size_t>(std::max<int64_t>(1, 2048 / set.seq_len));
+  auto add_batches = [&](const std::vector<std::vector<int32_t>>& list, bool heldout) {
+    for (size_t first = 0; first < list.size(); first += per_batch) {
+      WindowBatch batch;
+      batch.heldout = heldout;
+      std::vector<int32_t> concatenated;
+      for (size_t w = first; w < std::min(list.size(), first + per_batch); ++w) {
+        concatenated.insert(concatenated.end(), list[w].begin(), list[w].end());
+        batch.layout.push_back(SequenceSpan{static_cast<int64_t>(list[w].size()), nullptr, false});
+      }
+      batch.hidden = model.embed(concatenated);
+      set.batches.push_back(std::move(batch));
+    }
+  };
+  if (gptq) add_batches(windows.calibration, false);
+  add_batches(windows.heldout, true);
+  return set;
 }
 
-QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOptions& options) {
-  const auto total_start = Clock::now();
-  auto start = total_start;
-  QuantizedModel result;
-  QuantizeReport& report = result.report;
-  require(!gptq_format_of(model_dir), model_dir, "is already a GPTQ checkpoint; quantize the dense model");
-  auto model = Transformer::load(model_dir);
-  const ModelConfig& config = model->config();
-  validate_options(options, config);
-  const bool gptq = options.method == "gptq";
-  GptqOptions gptq_options = options.gptq;
-  gptq_options.grid.min_zero = 1;  // the v1 checkpoint cannot store zero = 0
-
-  // Calibration and held-out windows, embedded once, grouped ~2048 tokens per forward call.
-  std::vector<WindowBatch> batches;
-  int64_t calibration_seq_len = 0;
-  const bool measure = !options.calib_file.empty() && options.heldout_samples > 0;
-  if (!options.calib_file.empty()) {
-    std::shared_ptr<const std::vector<int32_t>> tokens = options.calib_tokens;
-    if (!tokens) tokens = std::make_shared<const std::vector<int32_t>>(tokenize_file(*Tokenizer::load(model_dir), options.calib_file));
-    const int64_t seq_len = options.seq_len > 0 ? options.seq_len : std::min<int64_t>(2048, config.max_position);
-    calibration_seq_len = seq_len;
-    const auto windows = sample_windows(*tokens, options.calib_samples, seq_len, options.seed, config.max_position,
-                                        measure ? options.heldout_samples : 0, options.calib_file);
-    const int64_t per_batch = std::max<int64_t>(1, 2048 / seq_len);
-    auto add_batches = [&](const std::vector<std::vector<int32_t>>& list, bool heldout) {
-      for (size_t first = 0; first < list.size(); first += per_batch) {
-        WindowBatch batch;
-        batch.heldout = heldout;
-        std::vector<int32_t> concatenated;
-        for (size_t w = first; w < std::min(list.size(), first + per_batch); ++w) {
-          concatenated.insert(concatenated.end(), list[w].begin(), list[w].end());
-          batch.layout.push_back(SequenceSpan{static_cast<int64_t>(list[w].size()), nullptr, false});
-        }
-        batch.hidden = model->embed(concatenated);
-        batches.push_back(std::move(batch));
-      }
-    };
-    if (gptq) add_batches(windows.calibration, false);
-    add_batches(windows.heldout, true);
-    report.calibration_tokens = gptq ? options.calib_samples * seq_len : 0;
+// GPTQ (or RTN) block by block, each block's linears in groups that read one input ([q,k,v], [o],
+// [gate,up], [down]; Transformer::linear_groups), on the calibration windows carried through the
+// blocks already quantized. Fills the report's layers and forward / Hessian / factorization /
+// columns / other seconds.
+class LayerSequentialQuantizer {
+ public:
+  LayerSequentialQuantizer(Transformer& model, const QuantizeOptions& options, QuantizeReport& report)
+      : model_(model), config_(model.config()), options_(options), report_(report), groups_(model.linear_groups()),
+        gptq_(options.method == "gptq"), measure_(!options.calib_file.empty() && options.heldout_samples > 0) {
+    gptq_options_ = options.gptq;
+    gptq_options_.grid.min_zero = 1;  // the v1 checkpoint cannot store zero = 0
   }
-  report.seconds_prepare = seconds_since(start);
 
-  const auto groups = model->linear_groups();
-  const int n_groups = static_cast<int>(groups.size());
-  int64_t quantized_bits = 0, quantized_weights = 0;
+  bool gptq() const { return gptq_; }
+  bool measure() const { return measure_; }
+  // (qweight + qzeros + scales) bits per quantized weight so far.
+  double bits_per_weight() const {
+    return quantized_weights_ > 0 ? static_cast<double>(quantized_bits_) / static_cast<double>(quantized_weights_) : 0;
+  }
 
-  // Quantizes the linears of group `g` of `layer` from their input's Hessian: one factorization
-  // of H per group (the linears read the same input), then GPTQ's column loop per linear.
-  auto quantize_group = [&](int64_t layer, int g, const GroupHessians& hessians) {
-    const auto group_start = Clock::now();
-    const std::string label = group_label(config, layer, groups[g]);
+  // Block `layer` quantized; batches' hidden states become the next block's input (not computed
+  // after the last block).
+  void quantize_block(int64_t layer, std::vector<WindowBatch>& batches) {
+    std::vector<GroupHessians> hessians;
+    for (const auto& group : groups_) hessians.emplace_back(model_.linear(layer, group[0]).in_features());
+    if (options_.true_sequential)
+      quantize_block_true_sequential(layer, batches, hessians);
+    else
+      quantize_block_reference_order(layer, batches, hessians);
+  }
+
+ private:
+  // One pass through the block: stage g runs on every batch once group g is quantized, so group
+  // g + 1's input already goes through the quantized groups before it. The last stage's output
+  // is the next block's input (the last layer's is not needed).
+  void quantize_block_true_sequential(int64_t layer, std::vector<WindowBatch>& batches,
+                                      std::vector<GroupHessians>& hessians) {
+    const bool last_layer = layer + 1 == config_.n_layers;
+    const int n_groups = static_cast<int>(groups_.size());
+    std::vector<Transformer::BlockState> states;
+    {
+      StageTimer timer(report_.seconds_forward);
+      for (auto& batch : batches) states.push_back(model_.begin_block(layer, std::move(batch.hidden), batch.layout));
+    }
+    for (int g = 0; g < n_groups; ++g) {
+      for (size_t b = 0; b < batches.size(); ++b) collect(states[b], batches[b], hessians[g]);
+      quantize_group(layer, g, hessians[g]);
+      if (!last_layer || g + 1 < n_groups)
+        for (size_t b = 0; b < batches.size(); ++b) advance(layer, states[b], batches[b]);
+    }
+    for (size_t b = 0; b < batches.size(); ++b) batches[b].hidden = std::move(states[b].hidden);
+  }
+
+  // The reference's order: every group's Hessian from the block with its original weights (the
+  // last stage's output is not needed), then the quantized block's outputs.
+  void quantize_block_reference_order(int64_t layer, std::vector<WindowBatch>& batches,
+                                      std::vector<GroupHessians>& hessians) {
+    const int n_groups = static_cast<int>(groups_.size());
+    for (const auto& batch : batches) {
+      auto state = [&] {
+        StageTimer timer(report_.seconds_forward);
+        return model_.begin_block(layer, batch.hidden, batch.layout);
+      }();
+      for (int g = 0; g < n_groups; ++g) {
+        collect(state, batch, hessians[g]);
+        if (g + 1 < n_groups) advance(layer, state, batch);
+      }
+    }
+    for (int g = 0; g < n_groups; ++g) quantize_group(layer, g, hessians[g]);
+    StageTimer timer(report_.seconds_forward);
+    if (layer + 1 < config_.n_layers)
+      for (auto& batch : batches) model_.forward_block(layer, batch.hidden, batch.layout);
+  }
+
+  // The input of the state's next stage into the group's Hessian, H += X^T X.
+  void collect(Transformer::BlockState& state, const WindowBatch& batch, GroupHessians& hessians) {
+    StageTimer timer(report_.seconds_hessian);
+    (batch.heldout ? hessians.heldout : hessians.calibration).add(state.input.data(), total_tokens(batch.layout));
+  }
+
+  // The state's next stage (with the weights it has now).
+  void advance(int64_t layer, Transformer::BlockState& state, const WindowBatch& batch) {
+    StageTimer timer(report_.seconds_forward);
+    model_.run_stage(layer, state, batch.layout);
+  }
+
+  // The linears of group `g` of `layer` from their input's Hessian: one factorization of H per
+  // group (the linears read the same input), then GPTQ's column sweep per linear.
+  void quantize_group(int64_t layer, int g, const GroupHessians& hessians) {
+    const auto group_start = StageTimer::now();
+    const std::string label = group_label(config_, layer, groups_[g]);
     const int64_t in = hessians.calibration.in_features();
     std::optional<GptqFactorization> factorization;
-    if (gptq) {
-      factorization = factor_hessian(hessians.calibration.hessian(label), in, gptq_options, label);
-      report.seconds_cholesky += factorization->seconds;
+    if (gptq_) {
+      factorization = factor_hessian(hessians.calibration.hessian(label), in, gptq_options_, label);
+      report_.seconds_cholesky += factorization->seconds;
     }
-    std::vector<double> gram;  // 2/n X^T X of the held-out windows
-    if (measure) gram = hessians.heldout.hessian(label);
-    const double to_sum = static_cast<double>(hessians.heldout.tokens()) / 2;
+    HeldOut heldout;
+    if (measure_) heldout = {hessians.heldout.hessian(label), static_cast<double>(hessians.heldout.tokens()) / 2};
     double columns_seconds = 0;
-    for (const auto& name : groups[g]) {
-      const std::string full_name = config.layer_prefix(layer) + name;
-      const WeightMatrix& current = model->linear(layer, name);
-      const int64_t out = current.out_features();
-      std::vector<float> w(out * in);
-      current.rows_to_f32(0, out, w.data());
-      LayerReport entry;
-      entry.name = full_name;
-      entry.out_features = out;
-      entry.in_features = in;
-      // RTN is the result for --method rtn and the baseline of the held-out error for gptq.
-      QuantizedLinear rtn;
-      if (!gptq || measure) rtn = rtn_quantize(w.data(), out, in, gptq_options.grid, gptq_options.group_size, full_name);
-      QuantizedLinear q;
-      if (gptq) {
-        GptqStats stats;
-        q = gptq_quantize(w.data(), out, in, *factorization, gptq_options, full_name, &stats);
-        entry.gptq_loss = stats.loss;
-        entry.dead_columns = stats.dead_columns;
-        entry.cholesky_retries = stats.cholesky_retries;
-        entry.damp_used = stats.damp_used;
-        columns_seconds += stats.seconds_columns;
-      } else {
-        q = rtn;
-      }
-      if (measure) {
-        entry.output_error = to_sum * output_error(difference(w, q), out, in, gram);
-        entry.rtn_output_error = to_sum * output_error(difference(w, rtn), out, in, gram);
-        entry.reference_energy = to_sum * output_error(w, out, in, gram);
-      }
-      auto weight = std::make_unique<GptqWeight>(pack_gptq(q, options.gptq.group_size, full_name), full_name);
-      quantized_bits += weight->stored_bytes() * 8;
-      entry.bits_per_weight = weight->bits_per_weight();
-      quantized_weights += out * in;
-      model->replace_linear(layer, name, std::move(weight));
-      report.layers.push_back(entry);
-    }
-    report.seconds_columns += columns_seconds;
-    report.seconds_other += seconds_since(group_start) - columns_seconds - (factorization ? factorization->seconds : 0);
-  };
-  // The input of the state's next stage into the group's Hessian, then (advance) the stage itself.
-  auto collect = [&](Transformer::BlockState& state, const WindowBatch& batch, GroupHessians& hessians) {
-    const auto t = Clock::now();
-    (batch.heldout ? hessians.heldout : hessians.calibration).add(state.input.data(), total_tokens(batch.layout));
-    report.seconds_hessian += seconds_since(t);
-  };
-  auto advance = [&](int64_t layer, Transformer::BlockState& state, const WindowBatch& batch) {
-    const auto t = Clock::now();
-    model->run_stage(layer, state, batch.layout);
-    report.seconds_forward += seconds_since(t);
-  };
-
-  std::optional<Progress> progress;
-  if (options.show_progress) progress.emplace("quantize (" + options.method + ")", config.n_layers, "layer");
-  for (int64_t layer = 0; layer < config.n_layers; ++layer) {
-    std::vector<GroupHessians> hessians;
-    for (const auto& group : groups) hessians.emplace_back(model->linear(layer, group[0]).in_features());
-    const bool last_layer = layer + 1 == config.n_layers;
-    if (options.true_sequential) {
-      // One pass through the block: stage g runs on every batch once group g is quantized, so
-      // group g + 1's input already goes through the quantized groups before it. The last
-      // stage's output is the next block's input (the last layer's is not needed).
-      std::vector<Transformer::BlockState> states;
-      start = Clock::now();
-      for (auto& batch : batches) states.push_back(model->begin_block(layer, std::move(batch.hidden), batch.layout));
-      report.seconds_forward += seconds_since(start);
-      for (int g = 0; g < n_groups; ++g) {
-        for (size_t b = 0; b < batches.size(); ++b) collect(states[b], batches[b], hessians[g]);
-        quantize_group(layer, g, hessians[g]);
-        if (!last_layer || g + 1 < n_groups)
-          for (size_t b = 0; b < batches.size(); ++b) advance(layer, states[b], batches[b]);
-      }
-      for (size_t b = 0; b < batches.size(); ++b) batches[b].hidden = std::move(states[b].hidden);
-    } else {
-      // The reference's order: every group's Hessian from the block with its original weights
-      // (the last stage's output is not needed), then the quantized block's outputs.
-      for (const auto& batch : batches) {
-        start = Clock::now();
-        Transformer::BlockState state = model->begin_block(layer, batch.hidden, batch.layout);
-        report.seconds_forward += seconds_since(start);
-        for (int g = 0; g < n_groups; ++g) {
-          collect(state, batch, hessians[g]);
-          if (g + 1 < n_groups) advance(layer, state, batch);
-        }
-      }
-      for (int g = 0; g < n_groups; ++g) quantize_group(layer, g, hessians[g]);
-      start = Clock::now();
-      if (!last_layer)
-        for (auto& batch : batches) model->forward_block(layer, batch.hidden, batch.layout);
-      report.seconds_forward += seconds_since(start);
-    }
-    if (progress) progress->advance();
+    for (const auto& name : groups_[g])
+      columns_seconds += quantize_linear(layer, name, factorization ? &*factorization : nullptr, heldout);
+    report_.seconds_columns += columns_seconds;
+    report_.seconds_other += seconds_since(group_start) - columns_seconds - (factorization ? factorization->seconds : 0);
   }
-  if (progress) progress->finish();
-  report.bits_per_weight = quantized_weights > 0 ? static_cast<double>(quantized_bits) / quantized_weights : 0;
 
-  GptqExportConfig& e = result.export_config;
+  // The held-out windows' 2/n X^T X and n/2, for ||D X^T||_F^2 = n/2 * sum_o d_o H d_o^T.
+  struct HeldOut {
+    std::vector<double> gram;
+    double to_sum = 0;
+  };
+
+  // One linear quantized (GPTQ with `factorization`, or RTN when it is null), its report entry
+  // written and the model's weight replaced by the packed result. Returns GPTQ's column seconds.
+  double quantize_linear(int64_t layer, const std::string& name, const GptqFactorization* factorization,
+                         const HeldOut& heldout) {
+    const std::string full_name = config_.layer_prefix(layer) + name;
+    const WeightMatrix& current = model_.linear(layer, name);
+    const int64_t out = current.out_features(), in = current.in_features();
+    std::vector<float> w(out * in);
+    current.rows_to_f32(0, out, w.data());
+    LayerReport entry;
+    entry.name = full_name;
+    entry.out_features = out;
+    entry.in_features = in;
+    // RTN is the result for --method rtn and the baseline of the held-out error for gptq.
+    QuantizedLinear rtn;
+    if (!factorization || measure_)
+      rtn = rtn_quantize(w.data(), out, in, gptq_options_.grid, gptq_options_.group_size, full_name);
+    QuantizedLinear q;
+    GptqStats stats;
+    if (factorization) {
+      q = gptq_quantize(w.data(), out, in, *factorization, gptq_options_, full_name, &stats);
+      entry.gptq_loss = stats.loss;
+      entry.dead_columns = stats.dead_columns;
+      entry.cholesky_retries = stats.cholesky_retries;
+      entry.damp_used = stats.damp_used;
+    } else {
+      q = rtn;
+    }
+    if (measure_) {
+      entry.output_error = heldout.to_sum * output_error(difference(w, q), out, in, heldout.gram);
+      entry.rtn_output_error = heldout.to_sum * output_error(difference(w, rtn), out, in, heldout.gram);
+      entry.reference_energy = heldout.to_sum * output_error(w, out, in, heldout.gram);
+    }
+    auto weight = std::make_unique<GptqWeight>(pack_gptq(q, options_.gptq.group_size, full_name), full_name);
+    quantized_bits_ += weight->stored_bytes() * 8;
+    entry.bits_per_weight = weight->bits_per_weight();
+    quantized_weights_ += out * in;
+    model_.replace_linear(layer, name, std::move(weight));
+    report_.layers.push_back(entry);
+    return stats.seconds_columns;
+  }
+
+  Transformer& model_;
+  const ModelConfig& config_;
+  const QuantizeOptions& options_;
+  QuantizeReport& report_;
+  const std::vector<std::vector<std::string>> groups_;
+  const bool gptq_, measure_;
+  GptqOptions gptq_options_;
+  int64_t quantized_bits_ = 0, quantized_weights_ = 0;
+};
+
+// What the checkpoint's quantize_config.json records (gptq_export.h).
+GptqExportConfig export_config_of(const QuantizeOptions& options, const QuantizeReport& report, bool gptq,
+                                  int64_t calibration_seq_len) {
+  GptqExportConfig e;
   e.bits = options.gptq.grid.bits;
   e.group_size = options.gptq.group_size;
   e.desc_act = gptq && options.gptq.act_order;
@@ -295,13 +329,51 @@ QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOp
     e.seed = options.seed;
     e.calib_file = std::filesystem::path(options.calib_file).filename().string();
   }
-  report.seconds_total = seconds_since(total_start);
+  return e;
+}
+
+}  // namespace
+
+int64_t peak_rss_bytes() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOptions& options) {
+  return quantize_in_memory(ModelFolder::open(model_dir), options);
+}
+
+QuantizedModel quantize_in_memory(ModelFolder folder, const QuantizeOptions& options) {
+  const auto start = StageTimer::now();
+  QuantizedModel result;
+  QuantizeReport& report = result.report;
+  const std::string model_dir = folder.dir();
+  require(!folder.gptq(), model_dir, "is already a GPTQ checkpoint; quantize the dense model");
+  auto model = Transformer::load(std::move(folder).take_checkpoint());
+  const ModelConfig& config = model->config();
+  validate_options(options, config);
+  LayerSequentialQuantizer quantizer(*model, options, report);
+  CalibrationSet calibration = embed_windows(model_dir, *model, options, quantizer.gptq(), quantizer.measure());
+  report.calibration_tokens = quantizer.gptq() ? options.calib_samples * calibration.seq_len : 0;
+  report.seconds_prepare = seconds_since(start);
+
+  std::optional<Progress> progress;
+  if (options.show_progress) progress.emplace("quantize (" + options.method + ")", config.n_layers, "layer");
+  for (int64_t layer = 0; layer < config.n_layers; ++layer) {
+    quantizer.quantize_block(layer, calibration.batches);
+    if (progress) progress->advance();
+  }
+  if (progress) progress->finish();
+  report.bits_per_weight = quantizer.bits_per_weight();
+  result.export_config = export_config_of(options, report, quantizer.gptq(), calibration.seq_len);
+  report.seconds_total = seconds_since(start);
   result.model = std::move(model);
   return result;
 }
 
 void export_quantized(QuantizedModel& quantized, const std::string& out_dir, bool overwrite) {
-  const auto start = Clock::now();
+  const auto start = StageTimer::now();
   const Transformer& model = *quantized.model;
   const ModelConfig& config = model.config();
   QuantizeReport& report = quantized.report;
@@ -325,7 +397,7 @@ void export_quantized(QuantizedModel& quantized, const std::string& out_dir, boo
     report.quantized_bytes +=
         static_cast<int64_t>(4 * (t.qweight.size() + t.qzeros.size() + t.g_idx.size()) + 2 * t.scales.size());
   }
-  report.seconds_export = std::chrono::duration<double>(Clock::now() - start).count();
+  report.seconds_export = seconds_since(start);
   report.seconds_total += report.seconds_export;
 }
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "io/model_folder.h"
 #include "model/transformer.h"
 #include "quant/gptq.h"
 #include "quant/gptq_export.h"
@@ -88,6 +89,8 @@ struct QuantizedModel {
 // Throws qs::Error for bad options (unknown method, bits, group size, Cb, L), unreadable inputs,
 // non-finite weights/activations (naming the layer).
 QuantizedModel quantize_in_memory(const std::string& model_dir, const QuantizeOptions& options);
+// The same from a folder already opened (config, weights and quantization config read once).
+QuantizedModel quantize_in_memory(ModelFolder folder, const QuantizeOptions& options);
 // Writes the GPTQ checkpoint folder (atomically) and fills report's bytes and export time.
 // `overwrite`: a non-empty out_dir that an earlier export wrote may be replaced (gptq_export.h).
 void export_quantized(QuantizedModel& quantized, const std::string& out_dir, bool overwrite = false);

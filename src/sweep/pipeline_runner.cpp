@@ -2,12 +2,12 @@
 
 #include <omp.h>
 
-#include <chrono>
 #include <algorithm>
 #include <cmath>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/stage_timer.h"
 #include "eval/evaluator.h"
 #include "model/perplexity.h"
 #include "model/transformer_lm.h"
@@ -18,9 +18,6 @@
 
 namespace qs {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // The fp baseline takes the checkpoint the folder already mapped; other points quantize it in
 // memory (exported only when checkpoints are kept) and are evaluated without a reload. The
@@ -43,9 +40,7 @@ std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint&
   options.seq_len = std::min<int64_t>(study.calib_seq_len, folder.config().max_position);
   options.seed = point.seed;
   options.show_progress = false;
-  const std::string model_dir = folder.dir();
-  folder = {};  // quantize_in_memory maps the checkpoint itself
-  QuantizedModel quantized = quantize_in_memory(model_dir, options);
+  QuantizedModel quantized = quantize_in_memory(std::move(folder), options);
   // A rerun point (--retry-failed, a resume after a kill) replaces the folder its earlier
   // attempt exported; the export marker keeps anything else safe.
   if (context.keep_checkpoint) export_quantized(quantized, context.checkpoint_dir, /*overwrite=*/true);
@@ -94,18 +89,18 @@ void PipelineRunner::run(const Study& study, const SweepPoint& point, const Poin
   result.model = model_facts(point.model, folder);
   std::unique_ptr<Tokenizer> tokenizer = Tokenizer::load(point.model_path);
 
-  auto start = Clock::now();
+  auto start = StageTimer::now();
   std::unique_ptr<Transformer> model = prepare_model(study, point, context, std::move(folder), *tokenizer, result);
   result.quantize_seconds = seconds_since(start);
   TransformerLM lm(std::move(model), std::move(tokenizer));
 
   if (!study.ppl_text.empty()) {
-    start = Clock::now();
+    start = StageTimer::now();
     measure_perplexity(study, lm, result);
     result.ppl_seconds = seconds_since(start);
   }
   if (!study.tasks.empty()) {
-    start = Clock::now();
+    start = StageTimer::now();
     EvalOptions options;
     options.tasks = study.tasks;
     if (study.shots >= 0) options.shots = study.shots;

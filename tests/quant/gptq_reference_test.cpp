@@ -41,6 +41,7 @@ std::vector<Config> reference_configs() {
   configs.push_back({"gptq", 3, 32, false, false, true});
   configs.push_back({"gptq", 3, 128, false, false, false, true});  // MSE clipping search
   configs.push_back({"gptq", 2, 32, true});
+  configs.push_back({"gptq", 4, 96, true});  // a group that does not divide the 128-column block
   configs.push_back({"rtn", 4, 32});
   configs.push_back({"rtn", 3, -1, false, false, true});
   configs.push_back({"rtn", 3, 128, false, false, false, true});
