@@ -1,6 +1,7 @@
 #include "model/linear.h"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "core/blas.h"
@@ -18,7 +19,42 @@ int64_t tile_rows(int64_t out, int64_t in) {
   rows = (rows + 15) / 16 * 16;
   return std::min(rows, out);
 }
+
+// Output rows per task of the small-batch product: a multiple of every vector width (16 fp32
+// lanes), many tasks per thread for out ≥ 1024, and 256 bytes of y per token — no two threads
+// write one cache line.
+constexpr int64_t kProductRows = 64;
+
+std::atomic<bool> g_small_batch{true};
+std::atomic<bool> g_column_tiles{true};
+
+// y[:, r] (+)= x · Wᵀ via accumulate_product, parallel over output row chunks.
+void small_batch_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y) {
+  const int64_t out = w.out_features(), chunks = (out + kProductRows - 1) / kProductRows;
+#pragma omp parallel for schedule(static) if (worth_parallel(n_tokens * out * w.in_features()))
+  for (int64_t c = 0; c < chunks; ++c)
+    w.accumulate_product(x, n_tokens, c * kProductRows, std::min(out, (c + 1) * kProductRows), y);
+}
+
+// Wᵀ rows [row_begin, row_end) into dst (ld = row_end − row_begin) by columns_to_f32, parallel
+// over 64-row slices; false when the matrix has no column path.
+bool widen_columns(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst) {
+  const int64_t ld = row_end - row_begin, slices = (ld + kProductRows - 1) / kProductRows;
+  if (!w.columns_to_f32(row_begin, std::min(row_end, row_begin + kProductRows), dst, ld)) return false;
+#pragma omp parallel for schedule(static) if (worth_parallel(ld * w.in_features()))
+  for (int64_t s = 1; s < slices; ++s)
+    w.columns_to_f32(row_begin + s * kProductRows, std::min(row_end, row_begin + (s + 1) * kProductRows),
+                     dst + s * kProductRows, ld);
+  return true;
+}
 }  // namespace
+
+void set_linear_paths(LinearPaths paths) {
+  g_small_batch.store(paths.small_batch);
+  g_column_tiles.store(paths.column_tiles);
+}
+
+LinearPaths linear_paths() { return {g_small_batch.load(), g_column_tiles.load()}; }
 
 void widen_rows(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst) {
   const int64_t in = w.in_features();
@@ -45,6 +81,11 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
     }
   }
   const float beta = bias != nullptr || accumulate == Accumulate::Yes ? 1.0f : 0.0f;
+  if (n_tokens <= w.small_batch_tokens() && g_small_batch.load(std::memory_order_relaxed)) {
+    if (beta == 0.0f) std::fill_n(y, n_tokens * out, 0.0f);
+    small_batch_forward(w, x, n_tokens, y);
+    return;
+  }
   const auto i = [](int64_t value) { return static_cast<int>(value); };
   if (const float* dense = w.f32_data()) {
     blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(out), i(in), 1.0f, x, i(in), dense, i(in), beta, y,
@@ -55,6 +96,11 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
   std::vector<float> tile(static_cast<size_t>(rows * in));
   for (int64_t r0 = 0; r0 < out; r0 += rows) {
     const int64_t r1 = std::min(out, r0 + rows);
+    if (g_column_tiles.load(std::memory_order_relaxed) && widen_columns(w, r0, r1, tile.data())) {
+      blas::sgemm(blas::Trans::No, blas::Trans::No, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(),
+                  i(r1 - r0), beta, y + r0, i(out));
+      continue;
+    }
     widen_rows(w, r0, r1, tile.data());
     blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(), i(in),
                 beta, y + r0, i(out));
