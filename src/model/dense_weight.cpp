@@ -11,9 +11,12 @@
 namespace qs {
 
 namespace {
-// Small-batch crossovers (tokens per linear call) of DenseWeight::small_batch_tokens.
-constexpr int64_t kDenseF32SmallBatch = 8;
-constexpr int64_t kDenseHalfSmallBatch = 16;
+// Small-batch crossovers (tokens per linear call) of DenseWeight::small_batch_tokens: the row-dot
+// kernel measured ≥ 1.9× faster than sgemm up to 32 tokens and level with it from 64 on
+// (bench/decode_bench.cpp BM_SmallBatchCrossover, docs/engine.md); 32 also covers every decode
+// batch the evaluator forms.
+constexpr int64_t kDenseF32SmallBatch = 32;
+constexpr int64_t kDenseHalfSmallBatch = 32;
 
 // First index whose exponent bits are all ones (NaN or Inf), or -1.
 template <typename Word>

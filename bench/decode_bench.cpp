@@ -1,0 +1,181 @@
+// Decode (greedy generation) speed at Qwen3-0.6B shapes, F32 and GPTQ 4-bit g128, at batch 1
+// and 32, on the decode path (model/linear.h: accumulate_product) and on the widen + sgemm
+// path of before (set_linear_paths), beside a memory-bandwidth probe and the sgemm peak measured
+// in the same run. The bandwidth bound of a decode step is the bytes of weights it must read
+// (every linear and the lm_head: the tied embedding matrix; Transformer::weight_bytes) over the
+// probe's GB/s. Also the linear op's small-batch crossover per weight format. docs/engine.md
+// records the figures.
+//   ./build/bench/qs_bench --benchmark_filter='Decode|SmallBatchCrossover'
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/atomic_file.h"
+#include "core/blas.h"
+#include "core/shared_paths.h"
+#include "io/random_checkpoint.h"
+#include "model/linear.h"
+#include "model/parallel.h"
+#include "model/transformer.h"
+#include "quant/model_loader.h"
+#include "quant/quantize_model.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Read bandwidth, GB/s: the best of three parallel sums over 1 GiB (far beyond the caches), the
+// way a decode step streams its weights.
+double measure_read_bandwidth() {
+  const int64_t count = int64_t{1} << 28;
+  std::vector<float> data(static_cast<size_t>(count), 1.0f);
+  double best = 0;
+  for (int run = 0; run < 3; ++run) {
+    const auto start = Clock::now();
+    float sum = 0;
+#pragma omp parallel for schedule(static) reduction(+ : sum)
+    for (int64_t i = 0; i < count; ++i) sum += data[static_cast<size_t>(i)];
+    benchmark::DoNotOptimize(sum);
+    best = std::max(best, 4.0 * static_cast<double>(count) / seconds_since(start) / 1e9);
+  }
+  return best;
+}
+
+double sgemm_peak_gflops() {
+  const int n = 2048;
+  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a), c(a.size());
+  double best = 0;
+  for (int run = 0; run < 3; ++run) {
+    const auto start = Clock::now();
+    qs::blas::sgemm(qs::blas::Trans::No, qs::blas::Trans::Yes, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+    best = std::max(best, 2.0 * n * n * n / seconds_since(start) / 1e9);
+  }
+  return best;
+}
+
+// The random Qwen3-0.6B-shape checkpoint (the one forward_bench.cpp writes), and its GPTQ 4-bit
+// g128 export by the project's own quantizer (RTN: the same format and kernels as GPTQ's codes).
+std::string model_dir(const std::string& format) {
+  const std::string dense = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b").string();
+  if (!std::filesystem::exists(dense + "/model.safetensors"))
+    qs::write_random_checkpoint(dense, qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json")),
+                                {.dtype = qs::DType::F32, .seed = 1});
+  if (format == "f32") return dense;
+  const std::string gptq = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b-gptq4-g128").string();
+  if (!std::filesystem::exists(gptq + "/config.json")) {
+    qs::QuantizeOptions o;
+    o.method = "rtn";
+    o.gptq.grid.bits = 4;
+    o.gptq.group_size = 128;
+    o.heldout_samples = 0;
+    o.show_progress = false;
+    qs::quantize_model(dense, o, gptq);
+  }
+  return gptq;
+}
+
+// `batch` sequences with 32-token contexts prefilled into their caches, then decode steps (one
+// token per sequence, logits over the vocabulary, argmax), timed for at least 3 s.
+void BM_Decode(benchmark::State& state, const std::string& format, bool decode_path) {
+  const int64_t batch = state.range(0);
+  const double bandwidth = measure_read_bandwidth();
+  const double peak = sgemm_peak_gflops();
+  qs::set_linear_paths({.small_batch = decode_path, .column_tiles = decode_path});
+  auto model = qs::load_model(model_dir(format));
+  const qs::ModelConfig& config = model->config();
+  const int64_t vocab = config.vocab_size, context = 32;
+  std::vector<qs::KVCache> caches;
+  caches.reserve(static_cast<size_t>(batch));
+  qs::SequenceBatch prefill;
+  std::vector<int32_t> tokens;
+  for (int64_t s = 0; s < batch; ++s) {
+    caches.emplace_back(config.n_layers, config.kv_dim());
+    prefill.push_back({context, &caches.back(), true});
+    for (int64_t t = 0; t < context; ++t) tokens.push_back(static_cast<int32_t>((s * 7919 + t * 104729) % vocab));
+  }
+  model->forward(tokens, prefill);
+  std::vector<int32_t> next(static_cast<size_t>(batch), 1);
+  std::vector<float> logits(static_cast<size_t>(batch * vocab));
+  qs::SequenceBatch step;
+  for (int64_t s = 0; s < batch; ++s) step.push_back({1, &caches[static_cast<size_t>(s)], true});
+  int64_t steps = 0;
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto start = Clock::now();
+    while (steps < 2 || (seconds_since(start) < 3.0 && steps < 64)) {
+      const std::vector<float> hidden = model->forward(next, step);
+      model->logits(hidden.data(), batch, logits.data());
+      for (int64_t s = 0; s < batch; ++s) {
+        const float* row = logits.data() + s * vocab;
+        next[static_cast<size_t>(s)] = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+      }
+      ++steps;
+    }
+    seconds = seconds_since(start);
+  }
+  qs::set_linear_paths({});
+  const double weight_bytes = static_cast<double>(model->weight_bytes());
+  state.counters["tok/s"] = static_cast<double>(steps * batch) / seconds;
+  state.counters["s/step"] = seconds / static_cast<double>(steps);
+  state.counters["steps"] = static_cast<double>(steps);
+  state.counters["weight_MB"] = weight_bytes / 1e6;
+  state.counters["read_GB/s"] = bandwidth;
+  // Steps per second if each step only read its weights once at the probe's bandwidth.
+  state.counters["bound_step/s"] = bandwidth * 1e9 / weight_bytes;
+  state.counters["of_bound"] = (static_cast<double>(steps) / seconds) / (bandwidth * 1e9 / weight_bytes);
+  state.counters["sgemm_peak_GFLOP/s"] = peak;
+}
+
+BENCHMARK_CAPTURE(BM_Decode, f32, std::string("f32"), true)->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, gptq4_g128, std::string("gptq4"), true)->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, f32_widen_sgemm, std::string("f32"), false)->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, gptq4_g128_widen_sgemm, std::string("gptq4"), false)->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// One linear of Qwen3-0.6B's MLP (gate: 3072 × 1024) at n tokens: accumulate_product (parallel
+// over 64-row chunks, as the linear op runs it) against widen + sgemm; where the ratio crosses 1
+// is the format's small_batch_tokens().
+void BM_SmallBatchCrossover(benchmark::State& state, const std::string& format) {
+  const int64_t n = state.range(0);
+  auto model = qs::load_model(model_dir(format == "f32" ? "f32" : "gptq4"));
+  const qs::WeightMatrix& w = model->linear(0, "mlp.gate_proj");
+  const int64_t out = w.out_features(), in = w.in_features();
+  std::vector<float> x(static_cast<size_t>(n * in), 0.01f), y(static_cast<size_t>(n * out));
+  const auto time = [&](bool small) {
+    double best = 1e30;
+    for (int rep = 0; rep < 10; ++rep) {
+      const auto start = Clock::now();
+      if (small) {
+        std::fill(y.begin(), y.end(), 0.0f);
+#pragma omp parallel for schedule(static)
+        for (int64_t r = 0; r < out; r += 64) w.accumulate_product(x.data(), n, r, std::min(out, r + 64), y.data());
+      } else {
+        qs::set_linear_paths({.small_batch = false, .column_tiles = true});
+        qs::linear_forward(w, nullptr, x.data(), n, y.data());
+        qs::set_linear_paths({});
+      }
+      best = std::min(best, seconds_since(start));
+    }
+    return best;
+  };
+  double product = 0, widen = 0;
+  for (auto _ : state) {
+    product = time(true);
+    widen = time(false);
+  }
+  state.counters["product_ms"] = product * 1e3;
+  state.counters["widen_sgemm_ms"] = widen * 1e3;
+  state.counters["speedup"] = widen / product;
+}
+
+BENCHMARK_CAPTURE(BM_SmallBatchCrossover, f32, std::string("f32"))
+    ->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SmallBatchCrossover, gptq4_g128, std::string("gptq4"))
+    ->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
