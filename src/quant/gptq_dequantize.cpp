@@ -41,19 +41,31 @@ using VF = hn::Vec<DF>;
 using DI = hn::RebindToSigned<DF>;
 using DU = hn::RebindToUnsigned<DF>;
 
-// Codes of input k (0..31) of a 32-input run for the Lanes(DF) output columns whose word j of
-// the run is at words[j · out]: the bit stream of gptq_pack.h, a code straddling two words (3
-// bits: k = 10, 21) joined from both.
+// 2^23 + code as fp32: the code's bits under the exponent of 2^23 (one OrAnd: a single ternary-
+// logic instruction on AVX-512, instead of a mask and an int→float conversion). Subtracting
+// 2^23 + zero (exact: both below 2^24) leaves code − zero exactly, as float(code) − zero does.
+constexpr uint32_t kMagicBits = 0x4B000000u;  // 2^23
+constexpr float kMagic = 8388608.0f;
+
+template <int kBits>
+HWY_INLINE VF MagicCode(hn::Vec<DU> shifted) {
+  const DF df;
+  const DU du;
+  return hn::BitCast(df, hn::OrAnd(hn::Set(du, kMagicBits), shifted, hn::Set(du, (1u << kBits) - 1)));
+}
+
+// 2^23 + code of input k (0..31) of a 32-input run for the Lanes(DF) output columns whose word j
+// of the run is at words[j · out]: the bit stream of gptq_pack.h, a code straddling two words
+// (3 bits: k = 10, 21) joined from both.
 template <int kBits>
 HWY_INLINE VF CodesAt(const int32_t* words, int64_t out, int k) {
-  const DF df;
   const DI di;
   const DU du;
   const int bit = k * kBits, word = bit >> 5, shift = bit & 31;
   auto v = hn::ShiftRightSame(hn::BitCast(du, hn::LoadU(di, words + word * out)), shift);
   if (shift + kBits > 32)
     v = hn::Or(v, hn::ShiftLeftSame(hn::BitCast(du, hn::LoadU(di, words + (word + 1) * out)), 32 - shift));
-  return hn::ConvertTo(df, hn::BitCast(di, hn::And(v, hn::Set(du, (1u << kBits) - 1))));
+  return MagicCode<kBits>(v);
 }
 
 // Scale and zero of every group a run uses when it uses one (g_idx constant over the run: every
@@ -72,22 +84,32 @@ void RunGroups(const PackedGptqView& w, std::vector<int32_t>& run_group) {
 template <int kBits, class Emit>
 HWY_INLINE void ForEachInput(const PackedGptqView& w, const int32_t* run_group, int64_t o, const Emit& emit) {
   const DF df;
+  const DI di;
+  const DU du;
   const int64_t out = w.out_features;
+  const VF magic = hn::Set(df, kMagic);
   for (int64_t run = 0; run < w.in_features / 32; ++run) {
     const int32_t* words = w.qweight + run * kBits * out + o;
     const int32_t group = run_group[run];
-    VF scale = hn::Zero(df), zero = hn::Zero(df);
-    if (group >= 0) {
-      scale = hn::LoadU(df, w.scale + group * out + o);
-      zero = hn::LoadU(df, w.zero + group * out + o);
-    }
-    for (int k = 0; k < 32; ++k) {
-      if (group < 0) {
-        const int64_t g = w.g_idx[run * 32 + k];
-        scale = hn::LoadU(df, w.scale + g * out + o);
-        zero = hn::LoadU(df, w.zero + g * out + o);
+    VF scale = hn::Zero(df), zero = hn::Zero(df);  // zero: 2^23 + the zero point
+    const auto load_group = [&](int64_t g) {
+      scale = hn::LoadU(df, w.scale + g * out + o);
+      zero = hn::Add(hn::LoadU(df, w.zero + g * out + o), magic);
+    };
+    if (group >= 0) load_group(group);
+    const auto emit_code = [&](int k, VF code) {
+      if (group < 0) load_group(w.g_idx[run * 32 + k]);
+      emit(run * 32 + k, hn::Mul(scale, hn::Sub(code, zero)));
+    };
+    if constexpr (32 % kBits == 0) {
+      // 2, 4, 8 bits: whole codes per word; each word loaded once.
+      for (int j = 0; j < kBits; ++j) {
+        const auto word = hn::BitCast(du, hn::LoadU(di, words + j * out));
+        for (int c = 0; c < 32 / kBits; ++c)
+          emit_code(j * (32 / kBits) + c, MagicCode<kBits>(hn::ShiftRightSame(word, c * kBits)));
       }
-      emit(run * 32 + k, hn::Mul(scale, hn::Sub(CodesAt<kBits>(words, out, k), zero)));
+    } else {
+      for (int k = 0; k < 32; ++k) emit_code(k, CodesAt<kBits>(words, out, k));
     }
   }
 }
