@@ -97,7 +97,7 @@ struct StepTiming {
 // `batch` sequences with 32-token contexts prefilled into their caches, then decode steps (one
 // token per sequence, logits over the vocabulary, argmax) for at least `min_seconds` and 2 steps.
 StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode_path, double min_seconds) {
-  qs::set_linear_paths({.small_batch = decode_path, .column_tiles = decode_path});
+  qs::set_linear_paths({.small_batch = decode_path, .thread_tiles = decode_path});
   const qs::ModelConfig& config = model.config();
   const int64_t vocab = config.vocab_size, context = 32;
   std::vector<qs::KVCache> caches;
@@ -181,7 +181,7 @@ void BM_SmallBatchCrossover(benchmark::State& state, const std::string& format) 
 #pragma omp parallel for schedule(static)
         for (int64_t r = 0; r < out; r += 64) w.accumulate_product(x.data(), n, r, std::min(out, r + 64), y.data());
       } else {
-        qs::set_linear_paths({.small_batch = false, .column_tiles = true});
+        qs::set_linear_paths({.small_batch = false, .thread_tiles = true});
         qs::linear_forward(w, nullptr, x.data(), n, y.data());
         qs::set_linear_paths({});
       }
@@ -219,7 +219,7 @@ void BM_PrefillGptqVsF32(benchmark::State& state) {
   for (int64_t i = 0; i < window; ++i) next[static_cast<size_t>(i)] = tokens[static_cast<size_t>((i + 1) % window)];
   const qs::SequenceBatch batch{{window}};
   const auto prefill = [&](const qs::Transformer& model, bool new_tiles) {
-    qs::set_linear_paths({.small_batch = true, .column_tiles = new_tiles});
+    qs::set_linear_paths({.small_batch = true, .thread_tiles = new_tiles});
     const auto start = Clock::now();
     const std::vector<float> hidden = model.forward(tokens, batch);
     benchmark::DoNotOptimize(qs::score_next_tokens(model, hidden.data(), window, next.data()).data());
@@ -248,6 +248,6 @@ void BM_PrefillGptqVsF32(benchmark::State& state) {
   state.counters["sgemm_peak_GFLOP/s"] = sgemm_peak_gflops();
 }
 
-BENCHMARK(BM_PrefillGptqVsF32)->Arg(5)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_PrefillGptqVsF32)->Arg(1)->Arg(5)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace

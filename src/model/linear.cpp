@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <omp.h>
 #include <vector>
 
 #include "core/blas.h"
@@ -26,7 +27,7 @@ int64_t tile_rows(int64_t out, int64_t in) {
 constexpr int64_t kProductRows = 64;
 
 std::atomic<bool> g_small_batch{true};
-std::atomic<bool> g_column_tiles{true};
+std::atomic<bool> g_thread_tiles{true};
 
 // y[:, r] (+)= x · Wᵀ via accumulate_product, parallel over output row chunks.
 void small_batch_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y) {
@@ -36,25 +37,49 @@ void small_batch_forward(const WeightMatrix& w, const float* x, int64_t n_tokens
     w.accumulate_product(x, n_tokens, c * kProductRows, std::min(out, (c + 1) * kProductRows), y);
 }
 
-// Wᵀ rows [row_begin, row_end) into dst (ld = row_end − row_begin) by columns_to_f32, parallel
-// over 64-row slices; false when the matrix has no column path.
-bool widen_columns(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst) {
-  const int64_t ld = row_end - row_begin, slices = (ld + kProductRows - 1) / kProductRows;
-  if (!w.columns_to_f32(row_begin, std::min(row_end, row_begin + kProductRows), dst, ld)) return false;
-#pragma omp parallel for schedule(static) if (worth_parallel(ld * w.in_features()))
-  for (int64_t s = 1; s < slices; ++s)
-    w.columns_to_f32(row_begin + s * kProductRows, std::min(row_end, row_begin + (s + 1) * kProductRows),
-                     dst + s * kProductRows, ld);
-  return true;
+// Floats of one thread's tile in tiled_forward: 1 MiB, the L2 of one core here, so sgemm packs
+// the tile from L2 right after it was written.
+constexpr int64_t kThreadTileFloats = int64_t{1} << 18;
+
+// Widen + sgemm with the output rows split between the threads: each widens its own tiles
+// (columns_to_f32 where the matrix has it, else rows_to_f32) and multiplies them with a
+// single-threaded sgemm (OpenBLAS does not fork inside an OpenMP region). One fork per call
+// and no barrier between widening and product: with a shared tile each tile cost two fork/joins
+// (parallel widen, threaded sgemm), and on a busy machine every join waits for a descheduled
+// peer (GPTQ-4 prefill 0.62× F32 at load 6, 0.94× on one thread; docs/engine.md).
+void thread_tiled_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float beta, float* y) {
+  const int64_t out = w.out_features(), in = w.in_features();
+  const auto i = [](int64_t value) { return static_cast<int>(value); };
+  // Below ~4M multiply-adds a hand-off costs more than it saves (model/parallel.h).
+  const bool parallel = n_tokens * out * in >= (int64_t{1} << 22);
+#pragma omp parallel if (parallel)
+  {
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t share = ((out + threads - 1) / threads + 15) / 16 * 16;
+    const int64_t begin = std::min(out, thread * share), end = std::min(out, begin + share);
+    const int64_t rows = std::max<int64_t>(16, kThreadTileFloats / std::max<int64_t>(in, 1) / 16 * 16);
+    std::vector<float> tile(static_cast<size_t>(std::min(rows, std::max<int64_t>(end - begin, 0)) * in));
+    for (int64_t r0 = begin; r0 < end; r0 += rows) {
+      const int64_t r1 = std::min(end, r0 + rows);
+      if (w.columns_to_f32(r0, r1, tile.data(), r1 - r0)) {
+        blas::sgemm(blas::Trans::No, blas::Trans::No, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(),
+                    i(r1 - r0), beta, y + r0, i(out));
+      } else {
+        w.rows_to_f32(r0, r1, tile.data());
+        blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(),
+                    i(in), beta, y + r0, i(out));
+      }
+    }
+  }
 }
 }  // namespace
 
 void set_linear_paths(LinearPaths paths) {
   g_small_batch.store(paths.small_batch);
-  g_column_tiles.store(paths.column_tiles);
+  g_thread_tiles.store(paths.thread_tiles);
 }
 
-LinearPaths linear_paths() { return {g_small_batch.load(), g_column_tiles.load()}; }
+LinearPaths linear_paths() { return {g_small_batch.load(), g_thread_tiles.load()}; }
 
 void widen_rows(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst) {
   const int64_t in = w.in_features();
@@ -92,15 +117,14 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
                 i(out));
     return;
   }
+  if (g_thread_tiles.load(std::memory_order_relaxed)) {
+    thread_tiled_forward(w, x, n_tokens, beta, y);
+    return;
+  }
   const int64_t rows = tile_rows(out, in);
   std::vector<float> tile(static_cast<size_t>(rows * in));
   for (int64_t r0 = 0; r0 < out; r0 += rows) {
     const int64_t r1 = std::min(out, r0 + rows);
-    if (g_column_tiles.load(std::memory_order_relaxed) && widen_columns(w, r0, r1, tile.data())) {
-      blas::sgemm(blas::Trans::No, blas::Trans::No, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(),
-                  i(r1 - r0), beta, y + r0, i(out));
-      continue;
-    }
     widen_rows(w, r0, r1, tile.data());
     blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(), i(in),
                 beta, y + r0, i(out));

@@ -2,9 +2,10 @@
 // The linear op of every projection: Y[n_tokens, out] = X[n_tokens, in] · Wᵀ (+ bias).
 // A few tokens (n_tokens ≤ W.small_batch_tokens(): decode steps) go to W.accumulate_product,
 // which reads each stored weight once, parallel over output rows. More tokens: dense F32
-// weights go straight to sgemm; any other WeightMatrix (BF16/F16, GPTQ-packed) is widened a tile
-// of rows at a time into a scratch buffer (a few MB), one sgemm per tile — GPTQ as a Wᵀ tile in
-// its stored input-major order (columns_to_f32), the others row by row.
+// weights go straight to sgemm; any other WeightMatrix (BF16/F16, GPTQ-packed) has its output
+// rows split between the threads, each widening its own L2-sized tiles (1 MiB) and running a
+// single-threaded sgemm on each — GPTQ as a Wᵀ tile in its stored input-major order
+// (columns_to_f32), the others row by row.
 #include <cstdint>
 
 #include "model/weight_matrix.h"
@@ -23,7 +24,8 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
 // after in one run). Process-wide; set it only while no forward pass runs.
 struct LinearPaths {
   bool small_batch = true;     // accumulate_product for n_tokens ≤ small_batch_tokens()
-  bool column_tiles = true;    // columns_to_f32 tiles where the matrix has them
+  bool thread_tiles = true;    // per-thread tiles (above); off: one shared tile of rows, widened in
+                               // parallel, then a threaded sgemm (the path of before)
 };
 void set_linear_paths(LinearPaths paths);
 LinearPaths linear_paths();

@@ -105,7 +105,7 @@ double check_matrix(const WeightMatrix& w, const std::string& what) {
     const Exact with_bias = exact_product(w, x.data(), n, bias.data(), nullptr);
     const Exact accumulated = exact_product(w, x.data(), n, bias.data(), y0.data());
     for (const bool small : {true, false}) {
-      set_linear_paths({.small_batch = small, .column_tiles = small});
+      set_linear_paths({.small_batch = small, .thread_tiles = small});
       const std::string path = small ? " (decode path)" : " (widen + sgemm)";
       std::vector<float> z(static_cast<size_t>(n * out), NAN);
       linear_forward(w, bias.data(), x.data(), n, z.data());
@@ -202,6 +202,29 @@ TEST(SmallBatchProduct, GptqWithinDotBoundForEveryBitsGroupAndOrder) {
   RecordProperty("gptq_worst_error_over_bound", std::to_string(worst));
 }
 
+// Prefill-sized calls (n_tokens above the crossover and ≥ 4M multiply-adds, so the output rows
+// split between the threads, each widening its own tiles): both tile paths within the bound.
+TEST(SmallBatchProduct, PrefillTilesWithinDotBound) {
+  PathsGuard guard;
+  const int64_t out = 203, in = 512, n = 80;
+  std::vector<uint16_t> bf16(static_cast<size_t>(out * in));
+  const std::vector<float> values = random_values(out * in, 13);
+  for (size_t k = 0; k < bf16.size(); ++k) bf16[k] = f32_to_bf16(values[k]);
+  const TensorView tensor = dense_tensor(DType::BF16, out, in, bf16.data());
+  const DenseWeight dense(tensor);
+  const GptqWeight gptq = random_gptq(4, 128, true, out, in, 17);
+  const std::vector<float> x = random_values(n * in, 19), bias = random_values(out, 23);
+  for (const WeightMatrix* w : {static_cast<const WeightMatrix*>(&dense), static_cast<const WeightMatrix*>(&gptq)}) {
+    const Exact exact = exact_product(*w, x.data(), n, bias.data(), nullptr);
+    for (const bool fresh : {true, false}) {
+      set_linear_paths({.small_batch = true, .thread_tiles = fresh});
+      std::vector<float> y(static_cast<size_t>(n * out), NAN);
+      linear_forward(*w, bias.data(), x.data(), n, y.data());
+      check_within_bound(y, exact, in, w->format() + (fresh ? " thread tiles" : " shared tile"));
+    }
+  }
+}
+
 // Greedy generation through the decode path equals the widen + sgemm path's, except where the
 // old path's top two logits are within the logit error bound (a near-tie either path may break
 // either way): each divergence is checked to be one and counted.
@@ -214,12 +237,12 @@ int generation_near_ties(const std::function<std::unique_ptr<Transformer>()>& lo
   for (uint64_t s = 0; s < 6; ++s) requests.push_back({test::random_tokens(3 + 5 * s, vocab, 40 + s), 24, {}});
   std::vector<std::vector<int32_t>> outputs[2];
   for (const bool small : {true, false}) {
-    set_linear_paths({.small_batch = small, .column_tiles = small});
+    set_linear_paths({.small_batch = small, .thread_tiles = small});
     // Batches of 4 and 2: decode steps of 1 to 4 rows.
     TransformerLM lm(load(), nullptr, {.max_generation_batch = 4});
     outputs[small ? 0 : 1] = lm.generate_until(requests);
   }
-  set_linear_paths({.small_batch = false, .column_tiles = false});
+  set_linear_paths({.small_batch = false, .thread_tiles = false});
   int near_ties = 0;
   const int64_t k = std::max(model.config().d_model, model.config().d_ff);
   for (size_t r = 0; r < requests.size(); ++r) {
