@@ -31,7 +31,8 @@ void set_linear_paths(LinearPaths paths);
 LinearPaths linear_paths();
 
 // Rows [row_begin, row_end) of w as fp32 into dst (ld = in_features), widened in parallel in
-// 16-row slices (each thread on its own cache lines): the tile step of linear_forward.
+// 16-row slices (each thread on its own cache lines): the tile step of linear_forward with
+// thread_tiles off.
 void widen_rows(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst);
 
 }  // namespace qs
