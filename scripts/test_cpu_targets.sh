@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${1:-build}"
-NUMERICAL='(^|/)(Half|Transformer|TransformerLM|TokenScorer|ForwardParity|RealModel|Perplexity|EvalTorchReference|GptqReference|GptqFactor|GptqWeight|QuantizeModel|Calibration|PplCommand)\.'
+NUMERICAL='(^|/)(Half|Transformer|TransformerLM|TokenScorer|ForwardParity|RealModel|Perplexity|EvalTorchReference|GptqReference|GptqFactor|GptqWeight|QuantizeModel|Calibration|PplCommand|SmallBatchProduct)\.'
 # The 8,312-request loglikelihood reference (5 min) runs once, in the full suite; per target, the
 # same kernels are checked by the forward-parity, perplexity and greedy-generation references.
 ONCE='EvalTorchReference\.Loglikelihood'

@@ -6,10 +6,18 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "model/dense_product.h"
 
 namespace qs {
 
 namespace {
+// Small-batch crossovers (tokens per linear call) of DenseWeight::small_batch_tokens: the row-dot
+// kernel measured ≥ 1.9× faster than sgemm up to 32 tokens and level with it from 64 on
+// (bench/decode_bench.cpp BM_SmallBatchCrossover, docs/engine.md); 32 also covers every decode
+// batch the evaluator forms.
+constexpr int64_t kDenseF32SmallBatch = 32;
+constexpr int64_t kDenseHalfSmallBatch = 32;
+
 // First index whose exponent bits are all ones (NaN or Inf), or -1.
 template <typename Word>
 int64_t first_non_finite(const uint8_t* data, int64_t count, Word exponent_mask) {
@@ -61,6 +69,19 @@ void DenseWeight::rows_to_f32(int64_t row_begin, int64_t row_end, float* dst) co
 double DenseWeight::bits_per_weight() const { return 8.0 * static_cast<double>(dtype_size(tensor_.dtype)); }
 
 std::string DenseWeight::format() const { return std::string(dtype_name(tensor_.dtype)); }
+
+void DenseWeight::accumulate_product(const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
+                                     float* y) const {
+  if (reinterpret_cast<uintptr_t>(tensor_.data) % dtype_size(tensor_.dtype) != 0)
+    return WeightMatrix::accumulate_product(x, n_tokens, row_begin, row_end, y);
+  dense_rows_product({tensor_.data, tensor_.dtype, out_, in_}, x, n_tokens, row_begin, row_end, y);
+}
+
+int64_t DenseWeight::small_batch_tokens() const {
+  // Measured crossover (bench/decode_bench.cpp, docs/engine.md): below it the row-dot kernel's
+  // single pass over the weights beats sgemm's packing (and, for BF16/F16, the widening pass).
+  return tensor_.dtype == DType::F32 ? kDenseF32SmallBatch : kDenseHalfSmallBatch;
+}
 
 const float* DenseWeight::f32_data() const {
   // The data section starts at 8 + header length, padded to 8 by writers that follow the spec;

@@ -21,6 +21,11 @@ class DenseWeight : public WeightMatrix {
   double bits_per_weight() const override;
   std::string format() const override;
   const float* f32_data() const override;
+  // Highway row-dot kernel (model/dense_product.h) for F32/BF16/F16 data aligned to its element
+  // size; the default (widen, then dot) otherwise.
+  void accumulate_product(const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
+                          float* y) const override;
+  int64_t small_batch_tokens() const override;
 
  private:
   const TensorView& tensor_;

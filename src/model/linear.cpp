@@ -1,10 +1,12 @@
 #include "model/linear.h"
 
 #include <algorithm>
+#include <atomic>
+#include <omp.h>
 #include <vector>
 
 #include "core/blas.h"
-#include "model/parallel.h"
+#include "core/parallel.h"
 
 namespace qs {
 
@@ -18,7 +20,66 @@ int64_t tile_rows(int64_t out, int64_t in) {
   rows = (rows + 15) / 16 * 16;
   return std::min(rows, out);
 }
+
+// Output rows per task of the small-batch product: a multiple of every vector width (16 fp32
+// lanes), many tasks per thread for out ≥ 1024, and 256 bytes of y per token — no two threads
+// write one cache line.
+constexpr int64_t kProductRows = 64;
+
+std::atomic<bool> g_small_batch{true};
+std::atomic<bool> g_thread_tiles{true};
+
+// y[:, r] (+)= x · Wᵀ via accumulate_product, parallel over output row chunks.
+void small_batch_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y) {
+  const int64_t out = w.out_features(), chunks = (out + kProductRows - 1) / kProductRows;
+#pragma omp parallel for schedule(static) if (worth_parallel(n_tokens * out * w.in_features()))
+  for (int64_t c = 0; c < chunks; ++c)
+    w.accumulate_product(x, n_tokens, c * kProductRows, std::min(out, (c + 1) * kProductRows), y);
+}
+
+// Floats of one thread's tile in tiled_forward: 1 MiB, the L2 of one core here, so sgemm packs
+// the tile from L2 right after it was written.
+constexpr int64_t kThreadTileFloats = int64_t{1} << 18;
+
+// Widen + sgemm with the output rows split between the threads: each widens its own tiles
+// (columns_to_f32 where the matrix has it, else rows_to_f32) and multiplies them with a
+// single-threaded sgemm (OpenBLAS does not fork inside an OpenMP region). One fork per call
+// and no barrier between widening and product: with a shared tile each tile cost two fork/joins
+// (parallel widen, threaded sgemm), and on a busy machine every join waits for a descheduled
+// peer (GPTQ-4 prefill 0.62× F32 at load 6, 0.94× on one thread; docs/engine.md).
+void thread_tiled_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float beta, float* y) {
+  const int64_t out = w.out_features(), in = w.in_features();
+  const auto i = [](int64_t value) { return static_cast<int>(value); };
+  // Below ~4M multiply-adds a hand-off costs more than it saves (model/parallel.h).
+  const bool parallel = n_tokens * out * in >= (int64_t{1} << 22);
+#pragma omp parallel if (parallel)
+  {
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t share = ((out + threads - 1) / threads + 15) / 16 * 16;
+    const int64_t begin = std::min(out, thread * share), end = std::min(out, begin + share);
+    const int64_t rows = std::max<int64_t>(16, kThreadTileFloats / std::max<int64_t>(in, 1) / 16 * 16);
+    std::vector<float> tile(static_cast<size_t>(std::min(rows, std::max<int64_t>(end - begin, 0)) * in));
+    for (int64_t r0 = begin; r0 < end; r0 += rows) {
+      const int64_t r1 = std::min(end, r0 + rows);
+      if (w.columns_to_f32(r0, r1, tile.data(), r1 - r0)) {
+        blas::sgemm(blas::Trans::No, blas::Trans::No, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(),
+                    i(r1 - r0), beta, y + r0, i(out));
+      } else {
+        w.rows_to_f32(r0, r1, tile.data());
+        blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(r1 - r0), i(in), 1.0f, x, i(in), tile.data(),
+                    i(in), beta, y + r0, i(out));
+      }
+    }
+  }
+}
 }  // namespace
+
+void set_linear_paths(LinearPaths paths) {
+  g_small_batch.store(paths.small_batch);
+  g_thread_tiles.store(paths.thread_tiles);
+}
+
+LinearPaths linear_paths() { return {g_small_batch.load(), g_thread_tiles.load()}; }
 
 void widen_rows(const WeightMatrix& w, int64_t row_begin, int64_t row_end, float* dst) {
   const int64_t in = w.in_features();
@@ -45,10 +106,19 @@ void linear_forward(const WeightMatrix& w, const float* bias, const float* x, in
     }
   }
   const float beta = bias != nullptr || accumulate == Accumulate::Yes ? 1.0f : 0.0f;
+  if (n_tokens <= w.small_batch_tokens() && g_small_batch.load(std::memory_order_relaxed)) {
+    if (beta == 0.0f) std::fill_n(y, n_tokens * out, 0.0f);
+    small_batch_forward(w, x, n_tokens, y);
+    return;
+  }
   const auto i = [](int64_t value) { return static_cast<int>(value); };
   if (const float* dense = w.f32_data()) {
     blas::sgemm(blas::Trans::No, blas::Trans::Yes, i(n_tokens), i(out), i(in), 1.0f, x, i(in), dense, i(in), beta, y,
                 i(out));
+    return;
+  }
+  if (g_thread_tiles.load(std::memory_order_relaxed)) {
+    thread_tiled_forward(w, x, n_tokens, beta, y);
     return;
   }
   const int64_t rows = tile_rows(out, in);

@@ -3,6 +3,9 @@
 #define HWY_TARGET_INCLUDE "quant/gptq_dequantize.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 
+#include <algorithm>
+#include <vector>
+
 #include "core/cpu_dispatch.h"
 #include "hwy/highway.h"
 #include "quant/gptq_dequantize.h"
@@ -30,6 +33,209 @@ void DequantizeGptqRows(const PackedGptqView& weight, int64_t row_begin, int64_t
   }
 }
 
+namespace hn = hwy::HWY_NAMESPACE;
+
+namespace {
+using DF = hn::ScalableTag<float>;
+using VF = hn::Vec<DF>;
+using DI = hn::RebindToSigned<DF>;
+using DU = hn::RebindToUnsigned<DF>;
+
+// 2^23 + code as fp32: the code's bits under the exponent of 2^23 (one OrAnd: a single ternary-
+// logic instruction on AVX-512, instead of a mask and an int→float conversion). Subtracting
+// 2^23 + zero (exact: both below 2^24) leaves code − zero exactly, as float(code) − zero does.
+constexpr uint32_t kMagicBits = 0x4B000000u;  // 2^23
+constexpr float kMagic = 8388608.0f;
+
+template <int kBits>
+HWY_INLINE VF MagicCode(hn::Vec<DU> shifted) {
+  const DF df;
+  const DU du;
+  return hn::BitCast(df, hn::OrAnd(hn::Set(du, kMagicBits), shifted, hn::Set(du, (1u << kBits) - 1)));
+}
+
+// 2^23 + code of input k (0..31) of a 32-input run for the Lanes(DF) output columns whose word j
+// of the run is at words[j · out]: the bit stream of gptq_pack.h, a code straddling two words
+// (3 bits: k = 10, 21) joined from both.
+template <int kBits>
+HWY_INLINE VF CodesAt(const int32_t* words, int64_t out, int k) {
+  const DI di;
+  const DU du;
+  const int bit = k * kBits, word = bit >> 5, shift = bit & 31;
+  auto v = hn::ShiftRightSame(hn::BitCast(du, hn::LoadU(di, words + word * out)), shift);
+  if (shift + kBits > 32)
+    v = hn::Or(v, hn::ShiftLeftSame(hn::BitCast(du, hn::LoadU(di, words + (word + 1) * out)), 32 - shift));
+  return MagicCode<kBits>(v);
+}
+
+// Scale and zero of every group a run uses when it uses one (g_idx constant over the run: every
+// checkpoint without act-order, and most runs of one with it), else −1: the per-input loads are
+// then skipped.
+void RunGroups(const PackedGptqView& w, std::vector<int32_t>& run_group) {
+  run_group.resize(static_cast<size_t>(w.in_features / 32));
+  for (int64_t run = 0; run < w.in_features / 32; ++run) {
+    const int32_t* g = w.g_idx + run * 32;
+    run_group[static_cast<size_t>(run)] = std::all_of(g, g + 32, [&](int32_t v) { return v == g[0]; }) ? g[0] : -1;
+  }
+}
+
+// Calls emit(i, w) for every input i in order with w = the dequantized weights W[o .. o + N, i]
+// (scale · (code − zero), one subtract and one multiply: the same bits as DequantizeGptqRows).
+template <int kBits, class Emit>
+HWY_INLINE void ForEachInput(const PackedGptqView& w, const int32_t* run_group, int64_t o, const Emit& emit) {
+  const DF df;
+  const DI di;
+  const DU du;
+  const int64_t out = w.out_features;
+  const VF magic = hn::Set(df, kMagic);
+  for (int64_t run = 0; run < w.in_features / 32; ++run) {
+    const int32_t* words = w.qweight + run * kBits * out + o;
+    const int32_t group = run_group[run];
+    VF scale = hn::Zero(df), zero = hn::Zero(df);  // zero: 2^23 + the zero point
+    const auto load_group = [&](int64_t g) {
+      scale = hn::LoadU(df, w.scale + g * out + o);
+      zero = hn::Add(hn::LoadU(df, w.zero + g * out + o), magic);
+    };
+    if (group >= 0) load_group(group);
+    const auto emit_code = [&](int k, VF code) {
+      if (group < 0) load_group(w.g_idx[run * 32 + k]);
+      emit(run * 32 + k, hn::Mul(scale, hn::Sub(code, zero)));
+    };
+    if constexpr (32 % kBits == 0) {
+      // 2, 4, 8 bits: whole codes per word; each word loaded once.
+      for (int j = 0; j < kBits; ++j) {
+        const auto word = hn::BitCast(du, hn::LoadU(di, words + j * out));
+        for (int c = 0; c < 32 / kBits; ++c)
+          emit_code(j * (32 / kBits) + c, MagicCode<kBits>(hn::ShiftRightSame(word, c * kBits)));
+      }
+    } else {
+      for (int k = 0; k < 32; ++k) emit_code(k, CodesAt<kBits>(words, out, k));
+    }
+  }
+}
+
+// One output column at a time, scalar: the columns past the last whole vector.
+void ScalarColumns(const PackedGptqView& w, const float* x, int64_t n_tokens, int64_t col_begin, int64_t col_end,
+                   float* y) {
+  const int64_t out = w.out_features, in = w.in_features;
+  uint32_t codes[32];
+  for (int64_t o = col_begin; o < col_end; ++o)
+    for (int64_t run = 0; run < in / 32; ++run) {
+      unpack_run(w.qweight + run * w.bits * out + o, out, w.bits, codes);
+      for (int k = 0; k < 32; ++k) {
+        const int64_t i = run * 32 + k, g = w.g_idx[i];
+        const float weight = w.scale[g * out + o] * (static_cast<float>(codes[k]) - w.zero[g * out + o]);
+        for (int64_t t = 0; t < n_tokens; ++t) y[t * out + o] += weight * x[t * in + i];
+      }
+    }
+}
+
+#if !HWY_HAVE_SCALABLE
+// T ≤ 4 tokens: each weight vector is dequantized in registers and feeds T FMAs at once.
+template <int kBits, int T>
+void FusedColumn(const PackedGptqView& w, const int32_t* run_group, const float* x, int64_t o, float* y) {
+  const DF df;
+  const int64_t in = w.in_features, out = w.out_features;
+  VF acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
+  ForEachInput<kBits>(w, run_group, o, [&](int64_t i, VF weight) {
+    for (int t = 0; t < T; ++t) acc[t] = hn::MulAdd(weight, hn::Set(df, x[t * in + i]), acc[t]);
+  });
+  for (int t = 0; t < T; ++t) hn::StoreU(hn::Add(hn::LoadU(df, y + t * out + o), acc[t]), df, y + t * out + o);
+}
+
+// More tokens: the column strip W[o .. o + N, :]ᵀ is dequantized once into `strip` (in · N
+// floats, L2-resident), then streamed once per 8 tokens.
+template <int T>
+void StripTokens(const float* strip, int64_t in, int64_t out, const float* x, int64_t o, float* y) {
+  const DF df;
+  const int64_t n = static_cast<int64_t>(hn::Lanes(df));
+  VF acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
+  for (int64_t i = 0; i < in; ++i) {
+    const VF weight = hn::LoadU(df, strip + i * n);
+    for (int t = 0; t < T; ++t) acc[t] = hn::MulAdd(weight, hn::Set(df, x[t * in + i]), acc[t]);
+  }
+  for (int t = 0; t < T; ++t) hn::StoreU(hn::Add(hn::LoadU(df, y + t * out + o), acc[t]), df, y + t * out + o);
+}
+
+template <int kBits>
+void VectorColumns(const PackedGptqView& w, const int32_t* run_group, const float* x, int64_t n_tokens, int64_t col_begin,
+                   int64_t col_end, float* y) {
+  const DF df;
+  const int64_t n = static_cast<int64_t>(hn::Lanes(df)), in = w.in_features, out = w.out_features;
+  thread_local std::vector<float> strip;
+  if (n_tokens > 4) strip.resize(static_cast<size_t>(in * n));
+  for (int64_t o = col_begin; o < col_end; o += n) {
+    switch (n_tokens) {
+      case 1: FusedColumn<kBits, 1>(w, run_group, x, o, y); continue;
+      case 2: FusedColumn<kBits, 2>(w, run_group, x, o, y); continue;
+      case 3: FusedColumn<kBits, 3>(w, run_group, x, o, y); continue;
+      case 4: FusedColumn<kBits, 4>(w, run_group, x, o, y); continue;
+      default: break;
+    }
+    float* s = strip.data();
+    ForEachInput<kBits>(w, run_group, o, [&](int64_t i, VF weight) { hn::StoreU(weight, df, s + i * n); });
+    int64_t t = 0;
+    for (; t + 8 <= n_tokens; t += 8) StripTokens<8>(s, in, out, x + t * in, o, y + t * out);
+    for (; t < n_tokens; ++t) StripTokens<1>(s, in, out, x + t * in, o, y + t * out);
+  }
+}
+#endif
+}  // namespace
+
+void GptqProduct(const PackedGptqView& w, const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
+                 float* y) {
+#if HWY_HAVE_SCALABLE
+  ScalarColumns(w, x, n_tokens, row_begin, row_end, y);
+#else
+  const int64_t n = static_cast<int64_t>(hn::Lanes(DF()));
+  const int64_t vector_end = row_begin + (row_end - row_begin) / n * n;
+  thread_local std::vector<int32_t> run_group;
+  RunGroups(w, run_group);
+  switch (w.bits) {
+    case 2: VectorColumns<2>(w, run_group.data(), x, n_tokens, row_begin, vector_end, y); break;
+    case 3: VectorColumns<3>(w, run_group.data(), x, n_tokens, row_begin, vector_end, y); break;
+    case 4: VectorColumns<4>(w, run_group.data(), x, n_tokens, row_begin, vector_end, y); break;
+    default: VectorColumns<8>(w, run_group.data(), x, n_tokens, row_begin, vector_end, y); break;
+  }
+  ScalarColumns(w, x, n_tokens, vector_end, row_end, y);
+#endif
+}
+
+// Wᵀ[:, row_begin .. row_end) into dst (row stride ld): vectors along the stored layout's
+// contiguous output dimension, no transpose.
+void DequantizeGptqColumns(const PackedGptqView& w, int64_t row_begin, int64_t row_end, float* dst, int64_t ld) {
+  const int64_t cols = row_end - row_begin, out = w.out_features;
+  int64_t vector_end = row_begin;
+#if !HWY_HAVE_SCALABLE
+  const DF df;
+  const int64_t n = static_cast<int64_t>(hn::Lanes(df));
+  vector_end = row_begin + cols / n * n;
+  thread_local std::vector<int32_t> run_group;
+  RunGroups(w, run_group);
+  for (int64_t o = row_begin; o < vector_end; o += n) {
+    float* column = dst + (o - row_begin);
+    const auto store = [&](int64_t i, VF weight) { hn::StoreU(weight, df, column + i * ld); };
+    switch (w.bits) {
+      case 2: ForEachInput<2>(w, run_group.data(), o, store); break;
+      case 3: ForEachInput<3>(w, run_group.data(), o, store); break;
+      case 4: ForEachInput<4>(w, run_group.data(), o, store); break;
+      default: ForEachInput<8>(w, run_group.data(), o, store); break;
+    }
+  }
+#endif
+  uint32_t codes[32];
+  for (int64_t o = vector_end; o < row_end; ++o)
+    for (int64_t run = 0; run < w.in_features / 32; ++run) {
+      unpack_run(w.qweight + run * w.bits * out + o, out, w.bits, codes);
+      for (int k = 0; k < 32; ++k) {
+        const int64_t i = run * 32 + k, g = w.g_idx[i];
+        dst[i * ld + (o - row_begin)] = w.scale[g * out + o] * (static_cast<float>(codes[k]) - w.zero[g * out + o]);
+      }
+    }
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace qs
 HWY_AFTER_NAMESPACE();
@@ -38,9 +244,21 @@ HWY_AFTER_NAMESPACE();
 namespace qs {
 
 HWY_EXPORT(DequantizeGptqRows);
+HWY_EXPORT(DequantizeGptqColumns);
+HWY_EXPORT(GptqProduct);
 
 void dequantize_gptq_rows(const PackedGptqView& weight, int64_t row_begin, int64_t row_end, float* dst) {
   QS_DISPATCH(DequantizeGptqRows)(weight, row_begin, row_end, dst);
+}
+
+void dequantize_gptq_columns(const PackedGptqView& weight, int64_t row_begin, int64_t row_end, float* dst,
+                             int64_t ld) {
+  QS_DISPATCH(DequantizeGptqColumns)(weight, row_begin, row_end, dst, ld);
+}
+
+void gptq_product(const PackedGptqView& weight, const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
+                  float* y) {
+  QS_DISPATCH(GptqProduct)(weight, x, n_tokens, row_begin, row_end, y);
 }
 
 }  // namespace qs

@@ -20,4 +20,19 @@ struct PackedGptqView {
 // dst[(o − row_begin) · in + i] for output rows [row_begin, row_end).
 void dequantize_gptq_rows(const PackedGptqView& weight, int64_t row_begin, int64_t row_end, float* dst);
 
+// The transposed block, dst[i · ld + (o − row_begin)] (ld ≥ row_end − row_begin): the stored
+// layout's order (output index contiguous), so it vectorizes without a transpose; the prefill
+// path multiplies it with sgemm (no-transpose B). Same bits as dequantize_gptq_rows.
+void dequantize_gptq_columns(const PackedGptqView& weight, int64_t row_begin, int64_t row_end, float* dst,
+                             int64_t ld);
+
+// The small-batch (decode) product y[t, o] += Σ_i x[t, i] · W[o, i] for t < n_tokens and
+// o ∈ [row_begin, row_end): the packed words are read once and dequantized in registers with the
+// formula above (exact W4A32: the same fp32 weights as dequantize_gptq_rows), fp32 FMA
+// accumulation. n_tokens ≤ 4: fused; more: each column strip is dequantized once into an
+// L2-resident buffer and streamed per 8 tokens. x: [n_tokens, in], y: [n_tokens, out] row-major.
+// Thread-safe for disjoint row ranges.
+void gptq_product(const PackedGptqView& weight, const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
+                  float* y);
+
 }  // namespace qs

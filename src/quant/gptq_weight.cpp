@@ -73,10 +73,29 @@ GptqWeight::GptqWeight(GptqTensors tensors, std::string name) : t_(std::move(ten
   }
 }
 
+PackedGptqView GptqWeight::view() const {
+  return {t_.qweight.data(), t_.g_idx.data(), scale_f32_.data(), zero_f32_.data(), t_.out_features, t_.in_features,
+          t_.bits};
+}
+
 void GptqWeight::rows_to_f32(int64_t row_begin, int64_t row_end, float* dst) const {
-  dequantize_gptq_rows({t_.qweight.data(), t_.g_idx.data(), scale_f32_.data(), zero_f32_.data(), t_.out_features,
-                        t_.in_features, t_.bits},
-                       row_begin, row_end, dst);
+  dequantize_gptq_rows(view(), row_begin, row_end, dst);
+}
+
+void GptqWeight::accumulate_product(const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
+                                    float* y) const {
+  gptq_product(view(), x, n_tokens, row_begin, row_end, y);
+}
+
+int64_t GptqWeight::small_batch_tokens() const {
+  // Measured crossover (bench/decode_bench.cpp, docs/engine.md).
+  constexpr int64_t kGptqSmallBatch = 32;
+  return kGptqSmallBatch;
+}
+
+bool GptqWeight::columns_to_f32(int64_t row_begin, int64_t row_end, float* dst, int64_t ld) const {
+  dequantize_gptq_columns(view(), row_begin, row_end, dst, ld);
+  return true;
 }
 
 int64_t GptqWeight::stored_bytes() const {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "model/weight_matrix.h"
+#include "quant/gptq_dequantize.h"
 #include "quant/quantized_linear.h"
 
 namespace qs {
@@ -36,6 +37,12 @@ class GptqWeight : public WeightMatrix {
   int64_t out_features() const override { return t_.out_features; }
   int64_t in_features() const override { return t_.in_features; }
   void rows_to_f32(int64_t row_begin, int64_t row_end, float* dst) const override;
+  // Packed words dequantized in registers (quant/gptq_dequantize.h gptq_product).
+  void accumulate_product(const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
+                          float* y) const override;
+  int64_t small_batch_tokens() const override;
+  // The stored order (input-major) widened without a transpose.
+  bool columns_to_f32(int64_t row_begin, int64_t row_end, float* dst, int64_t ld) const override;
   // qweight + qzeros + scales (g_idx excluded, as the memory definition in DESIGN.md does).
   int64_t stored_bytes() const override;
   double bits_per_weight() const override;
@@ -47,6 +54,7 @@ class GptqWeight : public WeightMatrix {
   std::string name_;
   std::vector<float> scale_f32_;  // [groups, out], widened once
   std::vector<float> zero_f32_;   // [groups, out], stored value + 1
+  PackedGptqView view() const;
 };
 
 }  // namespace qs

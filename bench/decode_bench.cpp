@@ -1,0 +1,253 @@
+// Decode (greedy generation) speed at Qwen3-0.6B shapes, F32 and GPTQ 4-bit g128, at batch 1
+// and 32, on the decode path (model/linear.h: accumulate_product) and on the widen + sgemm
+// path of before (set_linear_paths), beside a memory-bandwidth probe and the sgemm peak measured
+// in the same run. The bandwidth bound of a decode step is the bytes of weights it must read
+// (every linear and the lm_head: the tied embedding matrix; Transformer::weight_bytes) over the
+// probe's GB/s. Also the linear op's small-batch crossover per weight format. docs/engine.md
+// records the figures.
+//   ./build/bench/qs_bench --benchmark_filter='Decode|SmallBatchCrossover'
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/atomic_file.h"
+#include "core/blas.h"
+#include "core/shared_paths.h"
+#include "io/random_checkpoint.h"
+#include "model/linear.h"
+#include "core/parallel.h"
+#include "model/token_scorer.h"
+#include "model/transformer.h"
+#include "quant/gptq_import.h"
+#include "quant/quantize_model.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Read bandwidth, GB/s: the best of three parallel sums over 1 GiB (far beyond the caches), the
+// way a decode step streams its weights.
+double measure_read_bandwidth() {
+  const int64_t count = int64_t{1} << 28;
+  std::vector<float> data(static_cast<size_t>(count), 1.0f);
+  double best = 0;
+  for (int run = 0; run < 3; ++run) {
+    const auto start = Clock::now();
+    float sum = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : sum)
+    for (int64_t i = 0; i < count; ++i) sum += data[static_cast<size_t>(i)];
+    benchmark::DoNotOptimize(sum);
+    best = std::max(best, 4.0 * static_cast<double>(count) / seconds_since(start) / 1e9);
+  }
+  return best;
+}
+
+double sgemm_peak_gflops() {
+  const int n = 2048;
+  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a), c(a.size());
+  double best = 0;
+  for (int run = 0; run < 3; ++run) {
+    const auto start = Clock::now();
+    qs::blas::sgemm(qs::blas::Trans::No, qs::blas::Trans::Yes, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+    best = std::max(best, 2.0 * n * n * n / seconds_since(start) / 1e9);
+  }
+  return best;
+}
+
+// The random Qwen3-0.6B-shape checkpoint (the one forward_bench.cpp writes), and its GPTQ 4-bit
+// g128 export by the project's own quantizer (RTN: the same format and kernels as GPTQ's codes).
+std::string model_dir(const std::string& format) {
+  const std::string dense = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b").string();
+  if (!std::filesystem::exists(dense + "/model.safetensors"))
+    qs::write_random_checkpoint(dense, qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json")),
+                                {.dtype = qs::DType::F32, .seed = 1});
+  if (format == "f32") return dense;
+  const std::string gptq = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b-gptq4-g128").string();
+  if (!std::filesystem::exists(gptq + "/config.json")) {
+    qs::QuantizeOptions o;
+    o.method = "rtn";
+    o.gptq.grid.bits = 4;
+    o.gptq.group_size = 128;
+    o.heldout_samples = 0;
+    o.show_progress = false;
+    qs::quantize_model(dense, o, gptq);
+  }
+  return gptq;
+}
+
+// Process CPU seconds (all threads): on the shared machine a descheduled process shows in wall
+// time but not here, so CPU seconds per step say what a step costs when it runs.
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+struct StepTiming {
+  double wall = 0, cpu = 0;  // per step
+};
+
+// `batch` sequences with 32-token contexts prefilled into their caches, then decode steps (one
+// token per sequence, logits over the vocabulary, argmax) for at least `min_seconds` and 2 steps.
+StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode_path, double min_seconds) {
+  qs::set_linear_paths({.small_batch = decode_path, .thread_tiles = decode_path});
+  const qs::ModelConfig& config = model.config();
+  const int64_t vocab = config.vocab_size, context = 32;
+  std::vector<qs::KVCache> caches;
+  caches.reserve(static_cast<size_t>(batch));
+  qs::SequenceBatch prefill, step;
+  std::vector<int32_t> tokens;
+  for (int64_t s = 0; s < batch; ++s) {
+    caches.emplace_back(config.n_layers, config.kv_dim());
+    prefill.push_back({context, &caches.back(), true});
+    for (int64_t t = 0; t < context; ++t) tokens.push_back(static_cast<int32_t>((s * 7919 + t * 104729) % vocab));
+  }
+  model.forward(tokens, prefill);
+  for (int64_t s = 0; s < batch; ++s) step.push_back({1, &caches[static_cast<size_t>(s)], true});
+  std::vector<int32_t> next(static_cast<size_t>(batch), 1);
+  std::vector<float> logits(static_cast<size_t>(batch * vocab));
+  int64_t steps = 0;
+  const auto start = Clock::now();
+  const double cpu_start = cpu_seconds();
+  while (steps < 2 || (seconds_since(start) < min_seconds && steps < 64)) {
+    const std::vector<float> hidden = model.forward(next, step);
+    model.logits(hidden.data(), batch, logits.data());
+    for (int64_t s = 0; s < batch; ++s) {
+      const float* row = logits.data() + s * vocab;
+      next[static_cast<size_t>(s)] = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+    }
+    ++steps;
+  }
+  StepTiming timing{seconds_since(start) / static_cast<double>(steps), (cpu_seconds() - cpu_start) / static_cast<double>(steps)};
+  qs::set_linear_paths({});
+  return timing;
+}
+
+// Decode at `batch` on the decode path and on the widen + sgemm path, in one run beside the
+// bandwidth probe and the sgemm peak.
+void BM_Decode(benchmark::State& state, const std::string& format) {
+  const int64_t batch = state.range(0);
+  double bandwidth = measure_read_bandwidth();
+  const double peak = sgemm_peak_gflops();
+  auto model = qs::load_model(model_dir(format));
+  decode_steps(*model, 1, true, 0);  // page the weights in
+  StepTiming fresh, old;
+  for (auto _ : state) {
+    fresh = decode_steps(*model, batch, true, 4.0);
+    old = decode_steps(*model, batch, false, 4.0);
+  }
+  bandwidth = std::max(bandwidth, measure_read_bandwidth());
+  const double weight_bytes = static_cast<double>(model->weight_bytes());
+  const double bound = bandwidth * 1e9 / weight_bytes;  // steps/s reading each weight once
+  state.counters["tok/s"] = static_cast<double>(batch) / fresh.wall;
+  state.counters["s/step"] = fresh.wall;
+  state.counters["cpu_s/step"] = fresh.cpu;
+  state.counters["old_tok/s"] = static_cast<double>(batch) / old.wall;
+  state.counters["old_s/step"] = old.wall;
+  state.counters["old_cpu_s/step"] = old.cpu;
+  state.counters["speedup"] = old.wall / fresh.wall;
+  state.counters["weight_MB"] = weight_bytes / 1e6;
+  state.counters["read_GB/s"] = bandwidth;
+  state.counters["bound_step/s"] = bound;
+  state.counters["of_bound"] = 1.0 / fresh.wall / bound;
+  state.counters["sgemm_peak_GFLOP/s"] = peak;
+}
+
+BENCHMARK_CAPTURE(BM_Decode, f32, std::string("f32"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, gptq4_g128, std::string("gptq4"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// One linear of Qwen3-0.6B's MLP (gate: 3072 × 1024) at n tokens: accumulate_product (parallel
+// over 64-row chunks, as the linear op runs it) against widen + sgemm; where the ratio crosses 1
+// is the format's small_batch_tokens().
+void BM_SmallBatchCrossover(benchmark::State& state, const std::string& format) {
+  const int64_t n = state.range(0);
+  auto model = qs::load_model(model_dir(format == "f32" ? "f32" : "gptq4"));
+  const qs::WeightMatrix& w = model->linear(0, "mlp.gate_proj");
+  const int64_t out = w.out_features(), in = w.in_features();
+  std::vector<float> x(static_cast<size_t>(n * in), 0.01f), y(static_cast<size_t>(n * out));
+  const auto time = [&](bool small) {
+    double best = 1e30;
+    for (int rep = 0; rep < 10; ++rep) {
+      const auto start = Clock::now();
+      if (small) {
+        std::fill(y.begin(), y.end(), 0.0f);
+#pragma omp parallel for schedule(static)
+        for (int64_t r = 0; r < out; r += 64) w.accumulate_product(x.data(), n, r, std::min(out, r + 64), y.data());
+      } else {
+        qs::set_linear_paths({.small_batch = false, .thread_tiles = true});
+        qs::linear_forward(w, nullptr, x.data(), n, y.data());
+        qs::set_linear_paths({});
+      }
+      best = std::min(best, seconds_since(start));
+    }
+    return best;
+  };
+  double product = 0, widen = 0;
+  for (auto _ : state) {
+    product = time(true);
+    widen = time(false);
+  }
+  state.counters["product_ms"] = product * 1e3;
+  state.counters["widen_sgemm_ms"] = widen * 1e3;
+  state.counters["speedup"] = widen / product;
+}
+
+BENCHMARK_CAPTURE(BM_SmallBatchCrossover, f32, std::string("f32"))
+    ->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_SmallBatchCrossover, gptq4_g128, std::string("gptq4"))
+    ->Arg(1)->Arg(2)->Arg(4)->Arg(8)->Arg(16)->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Prefill (scoring) tokens/s of the GPTQ 4-bit g128 model against the F32 model it was
+// quantized from: one 512-token window, forward and the log-probability of every next token
+// (what perplexity and loglikelihood run), the two models and the GPTQ model's old tile path
+// (rows widened, then sgemm) interleaved, `rounds` times, medians; ratios of the same run
+// (the shared machine's speed drifts over minutes).
+void BM_PrefillGptqVsF32(benchmark::State& state) {
+  const int rounds = static_cast<int>(state.range(0));
+  auto f32 = qs::load_model(model_dir("f32"));
+  auto gptq = qs::load_model(model_dir("gptq4"));
+  const int64_t window = 512, vocab = f32->config().vocab_size;
+  std::vector<int32_t> tokens(static_cast<size_t>(window)), next(tokens.size());
+  for (int64_t i = 0; i < window; ++i) tokens[static_cast<size_t>(i)] = static_cast<int32_t>((i * 7919) % vocab);
+  for (int64_t i = 0; i < window; ++i) next[static_cast<size_t>(i)] = tokens[static_cast<size_t>((i + 1) % window)];
+  const qs::SequenceBatch batch{{window}};
+  const auto prefill = [&](const qs::Transformer& model, bool new_tiles) {
+    qs::set_linear_paths({.small_batch = true, .thread_tiles = new_tiles});
+    const auto start = Clock::now();
+    const std::vector<float> hidden = model.forward(tokens, batch);
+    benchmark::DoNotOptimize(qs::score_next_tokens(model, hidden.data(), window, next.data()).data());
+    const double seconds = seconds_since(start);
+    qs::set_linear_paths({});
+    return static_cast<double>(window) / seconds;
+  };
+  prefill(*f32, true);  // page in both models before timing
+  prefill(*gptq, true);
+  std::vector<double> f32_rate, gptq_rate, gptq_old_rate;
+  for (auto _ : state)
+    for (int r = 0; r < rounds; ++r) {
+      f32_rate.push_back(prefill(*f32, true));
+      gptq_rate.push_back(prefill(*gptq, true));
+      gptq_old_rate.push_back(prefill(*gptq, false));
+    }
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  state.counters["f32_tok/s"] = median(f32_rate);
+  state.counters["gptq4_tok/s"] = median(gptq_rate);
+  state.counters["gptq4_rows_tiles_tok/s"] = median(gptq_old_rate);
+  state.counters["gptq4/f32"] = median(gptq_rate) / median(f32_rate);
+  state.counters["gptq4_rows_tiles/f32"] = median(gptq_old_rate) / median(f32_rate);
+  state.counters["sgemm_peak_GFLOP/s"] = sgemm_peak_gflops();
+}
+
+BENCHMARK(BM_PrefillGptqVsF32)->Arg(1)->Arg(5)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+}  // namespace
