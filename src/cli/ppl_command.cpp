@@ -8,6 +8,7 @@
 
 #include "cli/command_registry.h"
 #include "core/atomic_file.h"
+#include "core/stage_timer.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "model/perplexity.h"
@@ -40,7 +41,7 @@ int run_ppl(const PplArgs& args) {
   const int64_t ctx = args.ctx > 0 ? args.ctx : std::min<int64_t>(2048, model->config().max_position);
   const int64_t stride = args.stride > 0 ? args.stride : ctx;
 
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = StageTimer::now();
   std::unique_ptr<Progress> progress;
   const PerplexityResult result = strided_perplexity(
       *model, tokens, ctx, stride, std::max(args.batch_tokens, ctx), [&](int64_t done, int64_t total) {
@@ -53,7 +54,7 @@ int run_ppl(const PplArgs& args) {
   require(std::isfinite(result.ppl()), args.model,
           "perplexity is not finite (mean NLL " + std::to_string(result.nll_sum / static_cast<double>(result.n_scored)) +
               " nats)");
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = seconds_since(start);
 
   if (args.json) {
     nlohmann::json out = {{"model", args.model},          {"text", args.text},

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/stage_timer.h"
 #include "core/shared_paths.h"
 #include "eval/statistics.h"
 #include "eval/task_registry.h"
@@ -114,7 +115,7 @@ void set_primary(TaskResult& result) {
 }
 
 TaskResult evaluate_task(LanguageModel& model, const TaskSpec& spec, const EvalOptions& options, const std::string& data_dir) {
-  auto start = std::chrono::steady_clock::now();
+  auto start = StageTimer::now();
   TaskResult result;
   result.name = spec.name;
   result.stratum = spec.stratum;
@@ -194,7 +195,7 @@ TaskResult evaluate_task(LanguageModel& model, const TaskSpec& spec, const EvalO
     }
   set_primary(result);
   require_finite_metrics(result);
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = seconds_since(start);
   return result;
 }
 
@@ -231,7 +232,7 @@ std::vector<StratumResult> summarize_strata(const std::vector<TaskResult>& tasks
 }
 
 EvalResults run_evaluation(LanguageModel& model, const EvalOptions& options) {
-  auto start = std::chrono::steady_clock::now();
+  auto start = StageTimer::now();
   require(options.batch_size >= 1, "--batch-size", "must be at least 1");
   require(!options.shots || *options.shots >= 0, "--shots", "must be non-negative");
   require(!options.limit || *options.limit >= 1, "--limit", "must be at least 1");
@@ -250,7 +251,7 @@ EvalResults run_evaluation(LanguageModel& model, const EvalOptions& options) {
                     {"bootstrap_iters", options.bootstrap_iters},
                     {"row_policy", options.row_policy == RowPolicy::Fail ? "fail" : "skip"},
                     {"max_context", model.max_context()}, {"model", options.model_info}};
-  results.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  results.seconds = seconds_since(start);
   return results;
 }
 

@@ -89,10 +89,6 @@ QuantizedLinear gptq_quantize(const float* weight, int64_t out_features, int64_t
                               std::vector<double> hessian, const GptqOptions& options, const std::string& layer,
                               GptqStats* stats = nullptr);
 
-// Round-to-nearest with the same grid and grouping (no Hessian, no act-order).
-QuantizedLinear rtn_quantize(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,
-                             int group_size, const std::string& layer);
-
 // Shared checks: shape, group size, finite weights. Returns the resolved group size.
 int check_layer_input(const float* weight, int64_t out_features, int64_t in_features, const QuantGrid& grid,
                       int group_size, const std::string& layer);

@@ -18,6 +18,7 @@
 #include "quant/gptq_export.h"
 #include "quant/gptq_weight.h"
 #include "quant/hessian.h"
+#include "quant/rtn.h"
 #include "io/model_folder.h"
 #include "quant/gptq_import.h"
 #include "quant/vllm_compat.h"

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "core/error.h"
+#include "core/stage_timer.h"
 #include "eval/text_util.h"
 #include "sweep/pipeline_runner.h"
 #include "sweep/synthetic_runner.h"
@@ -35,7 +36,7 @@ PointResult run_point(PointRunner& runner, const Study& study, const SweepPoint&
   result.settings = canonical_settings(study, point);
   result.host = host_name();
   result.started_at = utc_now_iso8601();
-  auto start = std::chrono::steady_clock::now();
+  auto start = StageTimer::now();
   try {
     runner.run(study, point, context, result);
     require_finite_measurements(result);
@@ -44,7 +45,7 @@ PointResult run_point(PointRunner& runner, const Study& study, const SweepPoint&
     result.error = text::escape_invalid_utf8(e.what());  // may quote a malformed row; the result file is JSON
     result.metrics.clear();
   }
-  result.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.total_seconds = seconds_since(start);
   result.finished_at = utc_now_iso8601();
   return result;
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/atomic_file.h"
+#include "core/stage_timer.h"
 #include "core/error.h"
 #include "core/subprocess.h"
 #include "sweep/slurm_values.h"
@@ -115,7 +116,7 @@ std::string slurm_batch_script(const Study& study, const SweepOptions& options, 
 }
 
 SweepSummary run_sweep_slurm(const Study& study, const SweepOptions& options) {
-  auto start = std::chrono::steady_clock::now();
+  auto start = StageTimer::now();
   check_slurm_values(study);  // before anything is written or run
   fs::create_directories(slurm_dir(study) + "/logs");
   fs::create_directories(study.results_dir());
@@ -167,7 +168,7 @@ SweepSummary run_sweep_slurm(const Study& study, const SweepOptions& options) {
     std::printf("failed: array task %d (%s): see %s\n", point.index, point.label().c_str(), log.c_str());
   }
   summary.finished_after = count_finished(grid, store);
-  summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.wall_seconds = seconds_since(start);
   return summary;
 }
 

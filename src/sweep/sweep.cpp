@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/atomic_file.h"
+#include "core/stage_timer.h"
 #include "core/error.h"
 #include "core/progress.h"
 #include "sweep/claim_lease.h"
@@ -46,13 +47,13 @@ std::string format_duration(double seconds) {
 // Grid progress for logs and terminals: "[3/40] gptq B4 G128 Cb32 s0 on m: ok in 2.1 s · ETA 1m20s".
 class SweepProgress {
  public:
-  explicit SweepProgress(int total) : total_(total), bar_("sweep", total, "points"), start_(clock::now()) {}
+  explicit SweepProgress(int total) : total_(total), bar_("sweep", total, "points"), start_(SteadyClock::now()) {}
   void point_done(const PointResult& result, SweepSummary& summary) {
     ++done_;
     ++summary.ran;
     (result.status == PointStatus::Ok ? summary.succeeded : summary.failed) += 1;
     summary.stage_seconds += result.quantize_seconds + result.eval_seconds + result.ppl_seconds;
-    double elapsed = std::chrono::duration<double>(clock::now() - start_).count();
+    double elapsed = seconds_since(start_);
     double eta = elapsed / done_ * (total_ - done_);
     std::printf("[%d/%d] %s: %s in %.1f s (quantize %.1f s, eval %.1f s, ppl %.1f s) · ETA %s\n", done_, total_,
                 result.point.label().c_str(), status_name(result.status).c_str(), result.total_seconds, result.quantize_seconds,
@@ -63,11 +64,10 @@ class SweepProgress {
   }
 
  private:
-  using clock = std::chrono::steady_clock;
   int total_;
   int done_ = 0;
   Progress bar_;
-  clock::time_point start_;
+  SteadyClock::time_point start_;
 };
 
 // Reads the result file a child wrote; a child that died without one becomes a failed point.
@@ -181,7 +181,7 @@ PointResult run_single_point(const Study& study, const SweepPoint& point, const 
 }
 
 SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
-  auto start = std::chrono::steady_clock::now();
+  auto start = StageTimer::now();
   fs::create_directories(study.results_dir());
   fs::create_directories(study.output_dir + "/logs");
 
@@ -249,7 +249,7 @@ SweepSummary run_sweep_local(const Study& study, const SweepOptions& options) {
     }
   }
   summary.finished_after = count_finished(grid, store);
-  summary.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.wall_seconds = seconds_since(start);
   return summary;
 }
 

@@ -6,6 +6,7 @@
 
 #include "sweep/model_facts.h"
 #include "sweep/task_selection.h"
+#include "core/stage_timer.h"
 
 namespace qs {
 namespace {
@@ -18,7 +19,7 @@ double unit_hash(const std::string& text) {
 }  // namespace
 
 void SyntheticRunner::run(const Study& study, const SweepPoint& point, const PointContext&, PointResult& result) {
-  auto start = std::chrono::steady_clock::now();
+  auto start = StageTimer::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(study.synthetic_seconds));
   result.model = read_model_facts(point.model, point.model_path);
   // Degradation grows as bits shrink and groups widen, shrinks with calibration data.
@@ -44,7 +45,7 @@ void SyntheticRunner::run(const Study& study, const SweepPoint& point, const Poi
     result.ppl = 12.0 * std::exp(damage + 0.001 * unit_hash(point.id));
     result.ppl_tokens = study.ppl_max_tokens > 0 ? study.ppl_max_tokens : 1000;
   }
-  result.eval_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.eval_seconds = seconds_since(start);
 }
 
 }  // namespace qs

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "quant/gptq.h"
+#include "quant/rtn.h"
 #include "quant/hessian.h"
 #include "quant/layer_fixture.h"
 

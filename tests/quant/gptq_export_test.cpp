@@ -13,6 +13,7 @@
 #include "io/checkpoint.h"
 #include "io/random_checkpoint.h"
 #include "quant/gptq.h"
+#include "quant/rtn.h"
 #include "quant/gptq_export.h"
 #include "test_support.h"
 

@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "quant/gptq.h"
+#include "quant/rtn.h"
 #include "quant/hessian.h"
 #include "quant/layer_fixture.h"
 #include "test_support.h"
