@@ -36,6 +36,14 @@ TEST(LawStore, FitsTheSweepStoreThroughItsView) {
   ASSERT_EQ(fit.exit_code, 0) << fit.output;
   EXPECT_THAT(fit.output, HasSubstr("α (N) not identifiable: one model only"));
   EXPECT_THAT(fit.output, HasSubstr("full-precision baseline (reference, not fitted)"));
+  // The store carries each task's document count (schema 2) for the binomial estimator. The
+  // shipped model is at chance on every task, so its whole (model, bits) cells are collapsed
+  // (rule 2 holds for the binomial estimator too): the accuracy strata say so and only L0 fits.
+  for (const auto& o : rows) EXPECT_GT(o.n_docs, 0) << o.point_id << " " << o.task;
+  auto binomial = test::run_quantscale("fit " + store + " --estimator binomial --out " + dir.file("fit_binomial.json"));
+  EXPECT_EQ(binomial.exit_code, 0) << binomial.output;
+  EXPECT_THAT(binomial.output, HasSubstr("collapsed (model at chance at this bit width")) << binomial.output;
+  EXPECT_THAT(binomial.output, HasSubstr("nothing can be estimated")) << binomial.output;
   auto predict = test::run_quantscale("predict " + dir.file("fit.json") + " --params 656e3 --bits 4 --group-size 64 "
                                       "--calib-samples 32");
   EXPECT_EQ(predict.exit_code, 0) << predict.output;
