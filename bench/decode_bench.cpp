@@ -72,7 +72,7 @@ std::string model_dir(const std::string& format) {
   const std::string gptq = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b-gptq4-g128").string();
   if (!std::filesystem::exists(gptq + "/config.json")) {
     qs::QuantizeOptions o;
-    o.method = "rtn";
+    o.method = qs::QuantMethod::Rtn;
     o.gptq.grid.bits = 4;
     o.gptq.group_size = 128;
     o.heldout_samples = 0;

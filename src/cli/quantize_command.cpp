@@ -10,12 +10,14 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, out, report;
+  std::string method = "gptq";  // checked as a name by CLI11, stored as QuantMethod in run()
   bool overwrite = false;
   QuantizeOptions options;
   bool asym = false, sym = false;  // --sym is the default, accepted for older command lines
 };
 
 int run(QuantizeArgs& args) {
+  args.options.method = parse_method(args.method).value();
   if (args.asym) args.options.gptq.grid.sym = false;
   QuantizeReport report = quantize_model(args.model, args.options, args.out, args.overwrite);
   int64_t measured = 0, gptq_better = 0;
@@ -24,11 +26,11 @@ int run(QuantizeArgs& args) {
     ++measured;
     gptq_better += layer.output_error < layer.rtn_output_error;
   }
-  std::printf("wrote %s (%s, %d-bit, group size %d)\n", args.out.c_str(), args.options.method.c_str(),
+  std::printf("wrote %s (%s, %d-bit, group size %d)\n", args.out.c_str(), method_name(args.options.method).c_str(),
               args.options.gptq.grid.bits, args.options.gptq.group_size);
   std::printf("bits per weight: %.4f (quantized linears, scales and zeros included)\n", report.bits_per_weight);
   std::printf("weights: %.3f MiB (source %.3f MiB)\n", report.quantized_bytes / 1048576.0, report.source_bytes / 1048576.0);
-  if (measured > 0 && args.options.method == "gptq")
+  if (measured > 0 && args.options.method == QuantMethod::Gptq)
     std::printf("held-out output error below RTN's in %lld of %lld layers\n", static_cast<long long>(gptq_better),
                 static_cast<long long>(measured));
   std::printf("time: %.2f s total = prepare %.2f + forward %.2f + hessian %.2f + cholesky %.2f + columns %.2f + other %.2f + export %.2f\n",
@@ -45,7 +47,7 @@ const CommandRegistration registration{Command{
       auto args = std::make_shared<QuantizeArgs>();
       QuantizeOptions& o = args->options;
       sub.add_option("model", args->model, "model folder (config.json + safetensors)")->required();
-      sub.add_option("--method", o.method, "gptq or rtn")->check(CLI::IsMember({"gptq", "rtn"}));
+      sub.add_option("--method", args->method, "gptq or rtn")->check(CLI::IsMember({"gptq", "rtn"}));
       sub.add_option("--bits", o.gptq.grid.bits, "2, 3, 4 or 8");
       sub.add_option("--group-size", o.gptq.group_size, "inputs per group, -1 = per output channel");
       sub.add_option("--calib", o.calib_file, "calibration text file (required for gptq)");

@@ -80,14 +80,14 @@ void check_vllm_shapes(const QuantizeOptions& o, const std::vector<VllmLinearSha
 }
 
 void validate_options(const QuantizeOptions& o, const ModelConfig& config) {
-  require(o.method == "gptq" || o.method == "rtn", "quantize", "unknown method '" + o.method + "' (gptq or rtn)");
+  require(o.method != QuantMethod::Fp, "quantize", "method fp is the unquantized model; quantize with gptq or rtn");
   validate(o.gptq.grid, "quantize");
   require(o.gptq.group_size == -1 || o.gptq.group_size > 0, "quantize",
           "--group-size must be positive or -1, got " + std::to_string(o.gptq.group_size));
   // Transformers' GPTQConfig, optimum and AutoGPTQ refuse a checkpoint unless 0 < damp_percent < 1.
   require(o.gptq.damp > 0 && o.gptq.damp < 1, "quantize",
           "--damp must be strictly between 0 and 1 (loaders refuse other values), got " + std::to_string(o.gptq.damp));
-  require(o.method == "rtn" || !o.calib_file.empty(), "quantize", "GPTQ needs calibration text (--calib FILE)");
+  require(o.method == QuantMethod::Rtn || !o.calib_file.empty(), "quantize", "GPTQ needs calibration text (--calib FILE)");
   require(o.heldout_samples >= 0, "quantize", "held-out samples must be >= 0");
   if (!o.calib_file.empty()) {  // the cheap checks before tokenizing (sample_windows repeats them)
     require(o.calib_samples > 0, "quantize", "--calib-samples must be at least 1, got " + std::to_string(o.calib_samples));
@@ -150,7 +150,7 @@ class LayerSequentialQuantizer {
  public:
   LayerSequentialQuantizer(Transformer& model, const QuantizeOptions& options, QuantizeReport& report)
       : model_(model), config_(model.config()), options_(options), report_(report), groups_(model.linear_groups()),
-        gptq_(options.method == "gptq"), measure_(!options.calib_file.empty() && options.heldout_samples > 0) {
+        gptq_(options.method == QuantMethod::Gptq), measure_(!options.calib_file.empty() && options.heldout_samples > 0) {
     gptq_options_ = options.gptq;
     gptq_options_.grid.min_zero = 1;  // the v1 checkpoint cannot store zero = 0
   }
@@ -323,7 +323,7 @@ GptqExportConfig export_config_of(const QuantizeOptions& options, const Quantize
     for (const auto& layer : report.layers) e.damp_used.emplace_back(layer.name, layer.damp_used);
   e.true_sequential = gptq && options.true_sequential;
   e.static_groups = gptq && options.gptq.static_groups;
-  e.method = options.method;
+  e.method = method_name(options.method);
   if (gptq) {
     e.calib_samples = options.calib_samples;
     e.seq_len = calibration_seq_len;
@@ -360,7 +360,7 @@ QuantizedModel quantize_in_memory(ModelFolder folder, const QuantizeOptions& opt
   report.seconds_prepare = seconds_since(start);
 
   std::optional<Progress> progress;
-  if (options.show_progress) progress.emplace("quantize (" + options.method + ")", config.n_layers, "layer");
+  if (options.show_progress) progress.emplace("quantize (" + method_name(options.method) + ")", config.n_layers, "layer");
   for (int64_t layer = 0; layer < config.n_layers; ++layer) {
     quantizer.quantize_block(layer, calibration.batches);
     if (progress) progress->advance();

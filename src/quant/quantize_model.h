@@ -15,7 +15,7 @@
 // calibration windows, carried through the same quantized prefix), for the chosen method and,
 // on the same inputs, for RTN with the same grid (the baseline GPTQ must beat).
 //
-//   QuantizeOptions o; o.method = "gptq"; o.gptq.grid.bits = 4; o.calib_file = "...";
+//   QuantizeOptions o; o.method = QuantMethod::Gptq; o.gptq.grid.bits = 4; o.calib_file = "...";
 //   QuantizeReport r = quantize_model("models/x", o, "out/x-gptq-4b");
 #include <cstdint>
 #include <memory>
@@ -26,11 +26,12 @@
 #include "model/transformer.h"
 #include "quant/gptq.h"
 #include "quant/gptq_export.h"
+#include "quant/quant_method.h"
 
 namespace qs {
 
 struct QuantizeOptions {
-  std::string method = "gptq";  // "gptq" | "rtn"
+  QuantMethod method = QuantMethod::Gptq;  // Gptq or Rtn
   // grid (bits, sym, mse), group_size, act_order, static_groups, damp (0 < damp < 1, as
   // Transformers, optimum and AutoGPTQ require to load the checkpoint). Symmetric by default, as
   // AutoGPTQ, GPTQModel and Transformers' GPTQConfig: GPTQModel refuses an asymmetric v1

@@ -26,7 +26,7 @@ std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint&
                                            ModelFolder folder, const Tokenizer& tokenizer, PointResult& result) {
   if (point.is_baseline()) return Transformer::load(std::move(folder).take_checkpoint());
   QuantizeOptions options;
-  options.method = method_name(point.method);
+  options.method = point.method;
   options.gptq.grid.bits = point.bits;
   // The study's grid is the GPTQ paper's asymmetric min/max (DESIGN.md), whatever the export
   // default (symmetric, for loaders) is.

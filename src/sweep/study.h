@@ -7,13 +7,9 @@
 #include <string>
 #include <vector>
 
-namespace qs {
+#include "quant/quant_method.h"
 
-// The quantizer of a grid point. Its name ("fp", "gptq", "rtn") is what study files, point ids,
-// result files and the store write; inside the sweep it is this enum.
-enum class QuantMethod { Fp, Gptq, Rtn };
-std::string method_name(QuantMethod method);
-std::optional<QuantMethod> parse_method(const std::string& name);  // std::nullopt: not a method name
+namespace qs {
 
 struct StudyModel {
   std::string name;  // stable identity in the store and point ids (default: folder name)

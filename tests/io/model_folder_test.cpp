@@ -138,7 +138,7 @@ TEST(ModelFolder, GptqFolderCountsLogicalWeightsNotPackedWords) {
         config["tie_word_embeddings"] = tied;
         write_random_checkpoint(dir.file("dense"), config.dump());
         QuantizeOptions options;
-        options.method = "rtn";
+        options.method = QuantMethod::Rtn;
         options.gptq.grid.bits = bits;
         options.gptq.group_size = 32;
         options.heldout_samples = 0;

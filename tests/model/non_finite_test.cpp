@@ -83,7 +83,7 @@ TEST(NonFinite, RtnOfAModelWithHugeWeightsWritesNoCheckpoint) {
   test::ScratchDir dir("non_finite_rtn");
   write_random_checkpoint(dir.file("model"), tiny_config_json("LlamaForCausalLM"), {.dtype = DType::F32, .scale = 1e8});
   QuantizeOptions o;
-  o.method = "rtn";
+  o.method = QuantMethod::Rtn;
   o.gptq.grid.bits = 4;
   o.gptq.group_size = 32;
   o.show_progress = false;

@@ -281,7 +281,7 @@ TEST(SmallBatchProduct, GreedyGenerationEqualsWidenPathExceptNearTies) {
     near_ties += generation_near_ties([&] { return Transformer::load(model_dir); }, std::string(dtype_name(dtype)));
   }
   QuantizeOptions o;
-  o.method = "rtn";
+  o.method = QuantMethod::Rtn;
   o.gptq.grid.bits = 4;
   o.gptq.group_size = 32;
   o.heldout_samples = 0;

@@ -30,7 +30,7 @@ std::string model_dir() { return test::shared_file("models/tinystories-656k"); }
 
 QuantizeOptions small_options(const std::string& method, int bits, int group_size) {
   QuantizeOptions o;
-  o.method = method;
+  o.method = parse_method(method).value();
   o.gptq.grid.bits = bits;
   o.gptq.group_size = group_size;
   o.gptq.grid.sym = false;  // the paper's asymmetric grid: docs/quant.md's figures come from it
@@ -239,8 +239,8 @@ TEST(QuantizeModel, BadRequestsAreClearErrors) {
     }
   };
   auto o = small_options("gptq", 4, 32);
-  o.method = "awq";
-  expect_error(o, "unknown method");
+  o.method = QuantMethod::Fp;
+  expect_error(o, "method fp is the unquantized model");
   o = small_options("gptq", 5, 32);
   expect_error(o, "unsupported bits");
   o = small_options("gptq", 4, 32);
@@ -274,7 +274,7 @@ TEST(QuantizeModel, StrictVllmRefusesShapesVllmCannotLoad) {
   shape.d_ff = 96;  // down_proj in_features 96: a multiple of 32, not of the group size 64
   write_random_checkpoint(dir.file("m"), tiny_config_json("LlamaForCausalLM", shape));
   QuantizeOptions o;
-  o.method = "rtn";
+  o.method = QuantMethod::Rtn;
   o.gptq.group_size = 64;
   o.heldout_samples = 0;
   o.show_progress = false;
