@@ -35,15 +35,8 @@ RowTerms row_terms(double eta, double chance) {
 // k ln a with 0 ln 0 = 0.
 double x_log(double k, double log_value) { return k == 0 ? 0 : k * log_value; }
 
-std::vector<double> linear_predictor(const Design& x, const std::vector<double>& coef) {
-  std::vector<double> eta(static_cast<size_t>(x.rows), 0.0);
-  for (int r = 0; r < x.rows; ++r)
-    for (int c = 0; c < x.cols; ++c) eta[r] += x.at(r, c) * coef[c];
-  return eta;
-}
-
 double log_likelihood(const Design& x, const BinomialCounts& counts, const std::vector<double>& coef) {
-  const std::vector<double> eta = linear_predictor(x, coef);
+  const std::vector<double> eta = design_times(x, coef);
   double sum = 0;
   for (int r = 0; r < x.rows; ++r) {
     const RowTerms t = row_terms(eta[r], counts.chance[r]);
@@ -66,7 +59,7 @@ double saturated_log_likelihood(const BinomialCounts& counts) {
 
 void binomial_working_system(const Design& x, const BinomialCounts& counts, const std::vector<double>& coef,
                              Design& wx, std::vector<double>& wz) {
-  const std::vector<double> eta = linear_predictor(x, coef);
+  const std::vector<double> eta = design_times(x, coef);
   wx = x;
   wz.assign(static_cast<size_t>(x.rows), 0.0);
   for (int r = 0; r < x.rows; ++r) {

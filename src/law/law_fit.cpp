@@ -140,12 +140,8 @@ OlsResult fit_binomial(const std::vector<LawPoint>& points, const Design& x, con
   OlsResult out = ols_fit(mle.whitened_x, mle.whitened_z);
   add_cluster_covariance(out, mle.whitened_x, model_of_points(points));
   // Back to y's units for the residual diagnostics, plots and variance components.
-  for (int r = 0; r < x.rows; ++r) {
-    double eta = 0;
-    for (int c = 0; c < x.cols; ++c) eta += x.at(r, c) * out.coef[c];
-    out.fitted[r] = eta;
-    out.residuals[r] = y[r] - eta;
-  }
+  out.fitted = design_times(x, out.coef);
+  for (int r = 0; r < x.rows; ++r) out.residuals[r] = y[r] - out.fitted[r];
   Design intercept_only;
   intercept_only.rows = x.rows;
   intercept_only.cols = 1;
@@ -188,11 +184,8 @@ WorkingSystem working_system(const StratumFit& fit, const std::vector<LawPoint>&
     std::vector<double> whitened_z;
     binomial_working_system(system.x, binomial_counts(points), fit.ols.coef, whitened_x, whitened_z);
     system.x = std::move(whitened_x);
-    for (int r = 0; r < system.x.rows; ++r) {
-      double fitted = 0;
-      for (int c = 0; c < system.x.cols; ++c) fitted += system.x.at(r, c) * fit.ols.coef[c];
-      system.residuals[r] = whitened_z[r] - fitted;
-    }
+    const std::vector<double> fitted = design_times(system.x, fit.ols.coef);
+    for (int r = 0; r < system.x.rows; ++r) system.residuals[r] = whitened_z[r] - fitted[r];
   }
   return system;
 }

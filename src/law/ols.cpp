@@ -85,6 +85,13 @@ std::optional<QrSolve> qr_solve(const Design& x, const std::vector<double>& y, b
 
 }  // namespace
 
+std::vector<double> design_times(const Design& x, const std::vector<double>& b) {
+  std::vector<double> product(static_cast<size_t>(x.rows), 0.0);
+  for (int r = 0; r < x.rows; ++r)
+    for (int c = 0; c < x.cols; ++c) product[r] += x.at(r, c) * b[c];
+  return product;
+}
+
 bool ols_coefficients(const Design& x, const std::vector<double>& y, std::vector<double>& coef) {
   if (x.rows <= x.cols) return false;
   std::optional<QrSolve> s = qr_solve(x, y, /*check_rank=*/true);
@@ -130,11 +137,9 @@ OlsResult ols_fit(const Design& x, const std::vector<double>& y, double confiden
   double mean_y = 0;
   for (double v : y) mean_y += v;
   mean_y /= n;
+  out.fitted = design_times(x, out.coef);
   for (int r = 0; r < n; ++r) {
-    double f = 0;
-    for (int c = 0; c < p; ++c) f += x.at(r, c) * out.coef[c];
-    out.fitted[r] = f;
-    out.residuals[r] = y[r] - f;
+    out.residuals[r] = y[r] - out.fitted[r];
     out.rss += out.residuals[r] * out.residuals[r];
     out.tss += has_intercept ? (y[r] - mean_y) * (y[r] - mean_y) : y[r] * y[r];
     for (int c = 0; c < p; ++c) out.leverage[r] += a[static_cast<size_t>(c) * n + r] * a[static_cast<size_t>(c) * n + r];

@@ -47,6 +47,9 @@ struct OlsResult {
 // 1e-12): callers drop non-varying or collinear factors first (see law_fit.h).
 OlsResult ols_fit(const Design& x, const std::vector<double>& y, double confidence = 0.95, bool has_intercept = true);
 
+// X b: one value per row (fitted values, linear predictors), summed over columns in order.
+std::vector<double> design_times(const Design& x, const std::vector<double>& b);
+
 // Coefficients only (for resampling); returns false instead of throwing when X is rank-deficient.
 bool ols_coefficients(const Design& x, const std::vector<double>& y, std::vector<double>& coef);
 

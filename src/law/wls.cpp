@@ -25,11 +25,9 @@ void unwhiten(OlsResult& fit, const Design& x, const std::vector<double>& y, con
   for (int r = 0; r < x.rows; ++r) sum_w += weights[r], mean_w += weights[r] * y[r];
   mean_w /= sum_w;
   fit.tss = 0;
+  fit.fitted = design_times(x, fit.coef);
   for (int r = 0; r < x.rows; ++r) {
-    double f = 0;
-    for (int c = 0; c < x.cols; ++c) f += x.at(r, c) * fit.coef[c];
-    fit.fitted[r] = f;
-    fit.residuals[r] = y[r] - f;
+    fit.residuals[r] = y[r] - fit.fitted[r];
     fit.tss += weights[r] * (y[r] - mean_w) * (y[r] - mean_w);
   }
   fit.r2 = 1 - fit.rss / fit.tss;
