@@ -12,8 +12,14 @@ namespace qs {
 constexpr int64_t kMinParallelWork = int64_t{1} << 16;
 constexpr bool worth_parallel(int64_t work) { return work >= kMinParallelWork; }
 
-// BLAS on one thread for this scope when `active` (below ~4M multiply-adds a thread hand-off
-// costs more than it saves; with the per-head attention GEMMs of a small model it was the bulk
+// When a matrix product of `multiply_adds` is worth splitting between threads (an OpenMP region
+// around single-threaded GEMMs, or a threaded BLAS call): below ~4M multiply-adds the hand-off
+// costs more than it saves.
+constexpr int64_t kMinThreadedProductWork = int64_t{1} << 22;
+constexpr bool worth_threaded_product(int64_t multiply_adds) { return multiply_adds >= kMinThreadedProductWork; }
+
+// BLAS on one thread for this scope when `active` (a product that is not
+// worth_threaded_product; with the per-head attention GEMMs of a small model it was the bulk
 // of the run time on a busy 2-core machine). Restores the previous thread count.
 class OneBlasThreadScope {
  public:

@@ -69,7 +69,7 @@ void CausalAttention(const ModelConfig& config, int64_t layer, const SequenceBat
     // an OpenMP region): one fork per sequence instead of a multithreaded GEMM hand-off per head
     // and query block, whose GEMMs (128 x 512 x 128) are too small to split well.
     const int64_t multiply_adds = config.n_heads * n * (past + n) * hd;
-    const bool parallel_heads = config.n_heads > 1 && multiply_adds >= (int64_t{1} << 22);
+    const bool parallel_heads = config.n_heads > 1 && worth_threaded_product(multiply_adds);
     // Serial heads are a small product: keep BLAS from forking inside them.
     const OneBlasThreadScope one_thread_when_serial(!parallel_heads);
 #pragma omp parallel if (parallel_heads)

@@ -50,8 +50,7 @@ constexpr int64_t kThreadTileFloats = int64_t{1} << 18;
 void thread_tiled_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float beta, float* y) {
   const int64_t out = w.out_features(), in = w.in_features();
   const auto i = [](int64_t value) { return static_cast<int>(value); };
-  // Below ~4M multiply-adds a hand-off costs more than it saves (model/parallel.h).
-  const bool parallel = n_tokens * out * in >= (int64_t{1} << 22);
+  const bool parallel = worth_threaded_product(n_tokens * out * in);
 #pragma omp parallel if (parallel)
   {
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
