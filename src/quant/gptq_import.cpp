@@ -25,10 +25,6 @@ std::vector<T> copy_tensor(const TensorView& view, DType dtype, const std::vecto
 
 }  // namespace
 
-std::optional<GptqFormat> gptq_format_of(const std::string& dir) {
-  return parse_gptq_format(find_quantization_config(load_model_config(dir), dir));
-}
-
 WeightFactory gptq_weight_factory(const GptqFormat& format) {
   return [format](const Checkpoint& checkpoint, const std::string& prefix, int64_t out,
                   int64_t in) -> std::unique_ptr<WeightMatrix> {

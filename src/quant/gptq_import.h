@@ -7,7 +7,7 @@
 //
 //   auto model = qs::load_model(dir);                 // dense or GPTQ, whichever dir holds
 //   auto model = qs::load_model(ModelFolder::open(dir));  // a folder already opened
-//   auto info = qs::gptq_format_of(dir);              // std::nullopt for a dense folder
+//   ModelFolder::open(dir).gptq();                    // its GPTQ settings, std::nullopt if dense
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,11 +18,6 @@
 #include "model/weight_factory.h"
 
 namespace qs {
-
-// The folder's GPTQ settings (io/quantization_config.h: config.json's quantization_config, else
-// quantize_config.json). std::nullopt for a dense folder; qs::Error for another quant_method
-// (awq, ...), unsupported bits or a checkpoint_format other than gptq / gptq_v2.
-std::optional<GptqFormat> gptq_format_of(const std::string& dir);
 
 // A WeightFactory that reads GPTQ tensors where `<prefix>.qweight` exists and falls back to the
 // dense factory otherwise (unquantized layers of a partly quantized model).

@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/model_folder.h"
 #include "io/random_checkpoint.h"
 #include "model/perplexity.h"
 #include "model/reference_support.h"
@@ -72,7 +73,7 @@ TEST(QuantizeModel, ExportReloadIsBitExactAndGivesTheSamePerplexity) {
   QuantizedModel quantized = quantize_in_memory(model_dir(), options);
   export_quantized(quantized, dir.file("out"));
 
-  auto format = gptq_format_of(dir.file("out"));
+  auto format = ModelFolder::open(dir.file("out")).gptq();
   ASSERT_TRUE(format.has_value());
   EXPECT_EQ(format->bits, 4);
   EXPECT_EQ(format->group_size, 32);
