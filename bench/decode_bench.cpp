@@ -33,14 +33,17 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Read bandwidth, GB/s: the best of three parallel sums over 1 GiB (far beyond the caches), the
-// way a decode step streams its weights.
+// way a decode step streams its weights. Integer sums: a float sum's one dependent add chain per
+// thread (fp addition does not reassociate) is latency-bound below the memory bus on an SSE
+// build (x86-64-v2: 4 floats per 3–4 cycles), and read 9.7 GB/s where a decode step streamed 25;
+// integer addition reassociates, so the compiler spreads it over vector lanes of 1-cycle adds.
 double measure_read_bandwidth() {
   const int64_t count = int64_t{1} << 28;
-  std::vector<float> data(static_cast<size_t>(count), 1.0f);
+  std::vector<uint32_t> data(static_cast<size_t>(count), 1u);
   double best = 0;
   for (int run = 0; run < 3; ++run) {
     const auto start = Clock::now();
-    float sum = 0;
+    uint32_t sum = 0;
 #pragma omp parallel for simd schedule(static) reduction(+ : sum)
     for (int64_t i = 0; i < count; ++i) sum += data[static_cast<size_t>(i)];
     benchmark::DoNotOptimize(sum);
@@ -61,15 +64,23 @@ double sgemm_peak_gflops() {
   return best;
 }
 
-// The random Qwen3-0.6B-shape checkpoint (the one forward_bench.cpp writes), and its GPTQ 4-bit
-// g128 export by the project's own quantizer (RTN: the same format and kernels as GPTQ's codes).
+// Random checkpoints of Qwen3-0.6B's shapes, written once to the temporary folder: "f32" and
+// "bf16" dense, and "gptq4", the GPTQ 4-bit g128 export of the BF16 one by the project's own
+// quantizer (RTN: the same format and kernels as GPTQ's codes). Qwen3 ships bf16 weights, and a
+// GPTQ export keeps the tensors it does not quantize (embedding = tied lm_head, norms) as
+// stored, so the BF16 source gives the lm_head a real GPTQ checkpoint of it has.
 std::string model_dir(const std::string& format) {
-  const std::string dense = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b").string();
-  if (!std::filesystem::exists(dense + "/model.safetensors"))
-    qs::write_random_checkpoint(dense, qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json")),
-                                {.dtype = qs::DType::F32, .seed = 1});
-  if (format == "f32") return dense;
-  const std::string gptq = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b-gptq4-g128").string();
+  const auto dense = [](qs::DType dtype, const std::string& name) {
+    const std::string dir = (std::filesystem::temp_directory_path() / name).string();
+    if (!std::filesystem::exists(dir + "/model.safetensors"))
+      qs::write_random_checkpoint(dir, qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json")),
+                                  {.dtype = dtype, .seed = 1});
+    return dir;
+  };
+  if (format == "f32") return dense(qs::DType::F32, "qs_bench_qwen3-0.6b");
+  const std::string bf16 = dense(qs::DType::BF16, "qs_bench_qwen3-0.6b-bf16");
+  if (format == "bf16") return bf16;
+  const std::string gptq = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b-bf16-gptq4-g128").string();
   if (!std::filesystem::exists(gptq + "/config.json")) {
     qs::QuantizeOptions o;
     o.method = qs::QuantMethod::Rtn;
@@ -77,7 +88,7 @@ std::string model_dir(const std::string& format) {
     o.gptq.group_size = 128;
     o.heldout_samples = 0;
     o.show_progress = false;
-    qs::quantize_model(dense, o, gptq);
+    qs::quantize_model(bf16, o, gptq);
   }
   return gptq;
 }
@@ -161,6 +172,7 @@ void BM_Decode(benchmark::State& state, const std::string& format) {
 }
 
 BENCHMARK_CAPTURE(BM_Decode, f32, std::string("f32"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, bf16, std::string("bf16"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decode, gptq4_g128, std::string("gptq4"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 // One linear of Qwen3-0.6B's MLP (gate: 3072 × 1024) at n tokens: accumulate_product (parallel

@@ -79,37 +79,50 @@ void RunGroups(const PackedGptqView& w, std::vector<int32_t>& run_group) {
   }
 }
 
-// Calls emit(i, w) for every input i in order with w = the dequantized weights W[o .. o + N, i]
-// (scale · (code − zero), one subtract and one multiply: the same bits as DequantizeGptqRows).
-template <int kBits, class Emit>
+// Calls emit(i, w) for every input i in order with w[c] = the dequantized weights
+// W[o + c·N .. o + (c + 1)·N, i] of C adjacent column vectors (scale · (code − zero), one
+// subtract and one multiply: the same bits as DequantizeGptqRows). C > 1 gives the decode product
+// C independent FMA chains per token, so batch 1 is not bound by the FMA latency.
+template <int kBits, int C, class Emit>
 HWY_INLINE void ForEachInput(const PackedGptqView& w, const int32_t* run_group, int64_t o, const Emit& emit) {
   const DF df;
   const DI di;
   const DU du;
-  const int64_t out = w.out_features;
+  const int64_t out = w.out_features, n = static_cast<int64_t>(hn::Lanes(df));
   const VF magic = hn::Set(df, kMagic);
   for (int64_t run = 0; run < w.in_features / 32; ++run) {
     const int32_t* words = w.qweight + run * kBits * out + o;
     const int32_t group = run_group[run];
-    VF scale = hn::Zero(df), zero = hn::Zero(df);  // zero: 2^23 + the zero point
+    VF scale[C], zero[C];  // zero: 2^23 + the zero point
     const auto load_group = [&](int64_t g) {
-      scale = hn::LoadU(df, w.scale + g * out + o);
-      zero = hn::Add(hn::LoadU(df, w.zero + g * out + o), magic);
+      for (int c = 0; c < C; ++c) {
+        scale[c] = hn::LoadU(df, w.scale + g * out + o + c * n);
+        zero[c] = hn::Add(hn::LoadU(df, w.zero + g * out + o + c * n), magic);
+      }
     };
     if (group >= 0) load_group(group);
-    const auto emit_code = [&](int k, VF code) {
+    const auto emit_codes = [&](int k, const VF* code) {
       if (group < 0) load_group(w.g_idx[run * 32 + k]);
-      emit(run * 32 + k, hn::Mul(scale, hn::Sub(code, zero)));
+      VF weight[C];
+      for (int c = 0; c < C; ++c) weight[c] = hn::Mul(scale[c], hn::Sub(code[c], zero[c]));
+      emit(run * 32 + k, weight);
     };
+    VF code[C];
     if constexpr (32 % kBits == 0) {
       // 2, 4, 8 bits: whole codes per word; each word loaded once.
       for (int j = 0; j < kBits; ++j) {
-        const auto word = hn::BitCast(du, hn::LoadU(di, words + j * out));
-        for (int c = 0; c < 32 / kBits; ++c)
-          emit_code(j * (32 / kBits) + c, MagicCode<kBits>(hn::ShiftRightSame(word, c * kBits)));
+        hn::Vec<DU> word[C];
+        for (int c = 0; c < C; ++c) word[c] = hn::BitCast(du, hn::LoadU(di, words + j * out + c * n));
+        for (int k = 0; k < 32 / kBits; ++k) {
+          for (int c = 0; c < C; ++c) code[c] = MagicCode<kBits>(hn::ShiftRightSame(word[c], k * kBits));
+          emit_codes(j * (32 / kBits) + k, code);
+        }
       }
     } else {
-      for (int k = 0; k < 32; ++k) emit_code(k, CodesAt<kBits>(words, out, k));
+      for (int k = 0; k < 32; ++k) {
+        for (int c = 0; c < C; ++c) code[c] = CodesAt<kBits>(words + c * n, out, k);
+        emit_codes(k, code);
+      }
     }
   }
 }
@@ -131,17 +144,38 @@ void ScalarColumns(const PackedGptqView& w, const float* x, int64_t n_tokens, in
 }
 
 #if !HWY_HAVE_SCALABLE
-// T ≤ 4 tokens: each weight vector is dequantized in registers and feeds T FMAs at once.
-template <int kBits, int T>
-void FusedColumn(const PackedGptqView& w, const int32_t* run_group, const float* x, int64_t o, float* y) {
+// T ≤ 4 tokens: C column vectors of weights are dequantized in registers and each feeds T FMAs.
+template <int kBits, int T, int C>
+void FusedColumns(const PackedGptqView& w, const int32_t* run_group, const float* x, int64_t o, float* y) {
   const DF df;
-  const int64_t in = w.in_features, out = w.out_features;
-  VF acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = hn::Zero(df);
-  ForEachInput<kBits>(w, run_group, o, [&](int64_t i, VF weight) {
-    for (int t = 0; t < T; ++t) acc[t] = hn::MulAdd(weight, hn::Set(df, x[t * in + i]), acc[t]);
+  const int64_t in = w.in_features, out = w.out_features, n = static_cast<int64_t>(hn::Lanes(df));
+  VF acc[T][C];
+  for (int t = 0; t < T; ++t)
+    for (int c = 0; c < C; ++c) acc[t][c] = hn::Zero(df);
+  ForEachInput<kBits, C>(w, run_group, o, [&](int64_t i, const VF* weight) {
+    for (int t = 0; t < T; ++t) {
+      const VF xt = hn::Set(df, x[t * in + i]);
+      for (int c = 0; c < C; ++c) acc[t][c] = hn::MulAdd(weight[c], xt, acc[t][c]);
+    }
   });
-  for (int t = 0; t < T; ++t) hn::StoreU(hn::Add(hn::LoadU(df, y + t * out + o), acc[t]), df, y + t * out + o);
+  for (int t = 0; t < T; ++t)
+    for (int c = 0; c < C; ++c) {
+      float* yt = y + t * out + o + c * n;
+      hn::StoreU(hn::Add(hn::LoadU(df, yt), acc[t][c]), df, yt);
+    }
+}
+
+// The fused tiles for 1–4 tokens: C = 4 column vectors at 1–2 tokens (4 or 8 accumulators), 2 at
+// 3–4 (6 or 8), so the accumulators, scales and zeros stay in AVX2's 16 registers too.
+template <int kBits, int C>
+void FusedTile(const PackedGptqView& w, const int32_t* run_group, const float* x, int64_t n_tokens, int64_t o,
+               float* y) {
+  switch (n_tokens) {
+    case 1: FusedColumns<kBits, 1, C>(w, run_group, x, o, y); break;
+    case 2: FusedColumns<kBits, 2, C>(w, run_group, x, o, y); break;
+    case 3: FusedColumns<kBits, 3, C>(w, run_group, x, o, y); break;
+    default: FusedColumns<kBits, 4, C>(w, run_group, x, o, y); break;
+  }
 }
 
 // More tokens: the column strip W[o .. o + N, :]ᵀ is dequantized once into `strip` (in · N
@@ -164,18 +198,22 @@ void VectorColumns(const PackedGptqView& w, const int32_t* run_group, const floa
                    int64_t col_end, float* y) {
   const DF df;
   const int64_t n = static_cast<int64_t>(hn::Lanes(df)), in = w.in_features, out = w.out_features;
+  if (n_tokens <= 4) {
+    const int64_t wide = n_tokens <= 2 ? 4 : 2;  // column vectors per tile, as FusedTile says
+    int64_t o = col_begin;
+    for (; o + wide * n <= col_end; o += wide * n)
+      if (wide == 4)
+        FusedTile<kBits, 4>(w, run_group, x, n_tokens, o, y);
+      else
+        FusedTile<kBits, 2>(w, run_group, x, n_tokens, o, y);
+    for (; o < col_end; o += n) FusedTile<kBits, 1>(w, run_group, x, n_tokens, o, y);
+    return;
+  }
   thread_local std::vector<float> strip;
-  if (n_tokens > 4) strip.resize(static_cast<size_t>(in * n));
+  strip.resize(static_cast<size_t>(in * n));
   for (int64_t o = col_begin; o < col_end; o += n) {
-    switch (n_tokens) {
-      case 1: FusedColumn<kBits, 1>(w, run_group, x, o, y); continue;
-      case 2: FusedColumn<kBits, 2>(w, run_group, x, o, y); continue;
-      case 3: FusedColumn<kBits, 3>(w, run_group, x, o, y); continue;
-      case 4: FusedColumn<kBits, 4>(w, run_group, x, o, y); continue;
-      default: break;
-    }
     float* s = strip.data();
-    ForEachInput<kBits>(w, run_group, o, [&](int64_t i, VF weight) { hn::StoreU(weight, df, s + i * n); });
+    ForEachInput<kBits, 1>(w, run_group, o, [&](int64_t i, const VF* weight) { hn::StoreU(weight[0], df, s + i * n); });
     int64_t t = 0;
     for (; t + 8 <= n_tokens; t += 8) StripTokens<8>(s, in, out, x + t * in, o, y + t * out);
     for (; t < n_tokens; ++t) StripTokens<1>(s, in, out, x + t * in, o, y + t * out);
@@ -216,12 +254,12 @@ void DequantizeGptqColumns(const PackedGptqView& w, int64_t row_begin, int64_t r
   RunGroups(w, run_group);
   for (int64_t o = row_begin; o < vector_end; o += n) {
     float* column = dst + (o - row_begin);
-    const auto store = [&](int64_t i, VF weight) { hn::StoreU(weight, df, column + i * ld); };
+    const auto store = [&](int64_t i, const VF* weight) { hn::StoreU(weight[0], df, column + i * ld); };
     switch (w.bits) {
-      case 2: ForEachInput<2>(w, run_group.data(), o, store); break;
-      case 3: ForEachInput<3>(w, run_group.data(), o, store); break;
-      case 4: ForEachInput<4>(w, run_group.data(), o, store); break;
-      default: ForEachInput<8>(w, run_group.data(), o, store); break;
+      case 2: ForEachInput<2, 1>(w, run_group.data(), o, store); break;
+      case 3: ForEachInput<3, 1>(w, run_group.data(), o, store); break;
+      case 4: ForEachInput<4, 1>(w, run_group.data(), o, store); break;
+      default: ForEachInput<8, 1>(w, run_group.data(), o, store); break;
     }
   }
 #endif

@@ -183,7 +183,7 @@ TEST(SmallBatchProduct, GptqWithinDotBoundForEveryBitsGroupAndOrder) {
   for (const int bits : {2, 3, 4, 8})
     for (const int group_size : {32, 128, -1})
       for (const bool act_order : {false, true})
-        for (const int64_t out : {67, 32}) {
+        for (const int64_t out : {67, 32, 160}) {
           const int64_t in = 256;
           const GptqWeight w = random_gptq(bits, group_size, act_order, out, in, 11 * bits + out);
           const std::string what = w.format() + (act_order ? " act-order " : " ") + std::to_string(out) + "x256";
