@@ -2,7 +2,7 @@
 // and 32, on the decode path (model/linear.h: accumulate_product) and on the widen + sgemm
 // path of before (set_linear_paths), beside a memory-bandwidth probe and the sgemm peak measured
 // in the same run. The bandwidth bound of a decode step is the bytes of weights it must read
-// (every linear and the lm_head: the tied embedding matrix; Transformer::weight_bytes) over the
+// (every linear and the lm_head; an untied embedding's rows only for the step's tokens) over the
 // probe's GB/s. Also the linear op's small-batch crossover per weight format. docs/engine.md
 // records the figures.
 //   ./build/bench/qs_bench --benchmark_filter='Decode|SmallBatchCrossover'
@@ -66,7 +66,8 @@ double sgemm_peak_gflops() {
 
 // Random checkpoints of Qwen3-0.6B's shapes, written once to the temporary folder: "f32" and
 // "bf16" dense, and "gptq4", the GPTQ 4-bit g128 export of the BF16 one by the project's own
-// quantizer (RTN: the same format and kernels as GPTQ's codes). Qwen3 ships bf16 weights, and a
+// quantizer (RTN: the same format and kernels as GPTQ's codes); "gptq4_lm_head" with the lm_head
+// quantized too (--lm-head). Qwen3 ships bf16 weights, and a
 // GPTQ export keeps the tensors it does not quantize (embedding = tied lm_head, norms) as
 // stored, so the BF16 source gives the lm_head a real GPTQ checkpoint of it has.
 std::string model_dir(const std::string& format) {
@@ -80,12 +81,16 @@ std::string model_dir(const std::string& format) {
   if (format == "f32") return dense(qs::DType::F32, "qs_bench_qwen3-0.6b");
   const std::string bf16 = dense(qs::DType::BF16, "qs_bench_qwen3-0.6b-bf16");
   if (format == "bf16") return bf16;
-  const std::string gptq = (std::filesystem::temp_directory_path() / "qs_bench_qwen3-0.6b-bf16-gptq4-g128").string();
+  const bool lm_head = format == "gptq4_lm_head";  // quantize --lm-head
+  const std::string gptq = (std::filesystem::temp_directory_path() /
+                            (lm_head ? "qs_bench_qwen3-0.6b-bf16-gptq4-g128-lm-head" : "qs_bench_qwen3-0.6b-bf16-gptq4-g128"))
+                               .string();
   if (!std::filesystem::exists(gptq + "/config.json")) {
     qs::QuantizeOptions o;
     o.method = qs::QuantMethod::Rtn;
     o.gptq.grid.bits = 4;
     o.gptq.group_size = 128;
+    o.quantize_lm_head = lm_head;
     o.heldout_samples = 0;
     o.show_progress = false;
     qs::quantize_model(bf16, o, gptq);
@@ -155,7 +160,9 @@ void BM_Decode(benchmark::State& state, const std::string& format) {
     old = decode_steps(*model, batch, false, 4.0);
   }
   bandwidth = std::max(bandwidth, measure_read_bandwidth());
-  const double weight_bytes = static_cast<double>(model->weight_bytes());
+  // Bytes a step reads: every weight, but of an untied embedding only the rows of its tokens.
+  const double weight_bytes = static_cast<double>(
+      model->weight_bytes() - (model->lm_head_untied() ? model->embedding().stored_bytes() : 0));
   const double bound = bandwidth * 1e9 / weight_bytes;  // steps/s reading each weight once
   state.counters["tok/s"] = static_cast<double>(batch) / fresh.wall;
   state.counters["s/step"] = fresh.wall;
@@ -174,6 +181,7 @@ void BM_Decode(benchmark::State& state, const std::string& format) {
 BENCHMARK_CAPTURE(BM_Decode, f32, std::string("f32"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decode, bf16, std::string("bf16"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decode, gptq4_g128, std::string("gptq4"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, gptq4_g128_lm_head, std::string("gptq4_lm_head"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 // One linear of Qwen3-0.6B's MLP (gate: 3072 × 1024) at n tokens: accumulate_product (parallel
 // over 64-row chunks, as the linear op runs it) against widen + sgemm; where the ratio crosses 1

@@ -42,6 +42,7 @@ struct LinearStorage {
   int64_t bytes = 0;
   int64_t gptq_linears = 0;
   int64_t dense_linears = 0;
+  bool lm_head_gptq = false;  // quantize --lm-head / GPTQModel's lm_head=True
 };
 
 LinearStorage linear_storage(const Checkpoint& checkpoint) {
@@ -61,6 +62,7 @@ LinearStorage linear_storage(const Checkpoint& checkpoint) {
         storage.bytes += static_cast<int64_t>(t->n_bytes);
       }
     }
+  storage.lm_head_gptq = checkpoint.find(config.lm_head_prefix() + ".qweight") != nullptr;
   return storage;
 }
 
@@ -73,6 +75,7 @@ std::string storage_note(const nlohmann::json& out) {
     if (q.contains("group_size")) note += ", group_size " + q["group_size"].dump();
     if (q.contains("desc_act")) note += ", desc_act " + q["desc_act"].dump();
   }
+  if (out.value("lm_head_quantized", false)) note += "; the lm_head GPTQ-packed too";
   return note + "; scales and zeros included)";
 }
 
@@ -107,6 +110,7 @@ int run_info(const std::string& model, bool as_json, int64_t ctx) {
     out["file_bytes"] = checkpoint.file_bytes();
     out["linear_bits_per_weight"] = storage.weights ? 8.0 * static_cast<double>(storage.bytes) / static_cast<double>(storage.weights) : 0.0;
     out["gptq_linears"] = storage.gptq_linears;
+    out["lm_head_quantized"] = storage.lm_head_gptq;
     // Resident set for a forward at `ctx` tokens: the mapped weights (page cache), the KV cache,
     // one layer's activations (hidden, norm, residual branches, q/k/v, MLP) and one logits chunk.
     const int64_t activations =

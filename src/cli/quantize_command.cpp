@@ -66,6 +66,9 @@ const CommandRegistration registration{Command{
       sub.add_option("--damp", o.gptq.damp, "dampening as a fraction of mean(diag H), 0 < damp < 1");
       sub.add_flag("--strict-vllm", o.strict_vllm, "fail (instead of warning) on shapes vLLM's gptq kernel cannot load");
       sub.add_flag("--true-sequential", o.true_sequential, "quantize q/k/v, o, gate/up, down on refreshed inputs");
+      sub.add_flag("--lm-head", o.quantize_lm_head,
+                   "quantize the output projection too (GPTQModel's lm_head=True, which vLLM reads; stored untied; "
+                   "docs/quant.md)");
       sub.add_flag("--mse", o.gptq.grid.mse, "search the clipping range minimising |error|^2.4");
       sub.add_option("--out", args->out, "output folder (written atomically; must be missing or empty)")->required();
       sub.add_flag("--overwrite", args->overwrite, "replace a non-empty --out folder that quantscale wrote earlier");

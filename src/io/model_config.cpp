@@ -211,6 +211,11 @@ std::string ModelConfig::layer_prefix(int64_t layer) const {
   return std::string(arch->layer_prefix) + std::to_string(layer) + ".";
 }
 
+std::string ModelConfig::lm_head_prefix() const {
+  const std::string name(arch->lm_head);
+  return name.substr(0, name.size() - std::string_view(".weight").size());
+}
+
 std::vector<ExpectedTensor> ModelConfig::expected_tensors() const {
   std::vector<ExpectedTensor> tensors;
   auto add_norm = [&](const std::string& prefix, int64_t width) {

@@ -61,6 +61,7 @@ struct ModelConfig {
   std::pair<int64_t, int64_t> linear_shape(LinearRole role) const;
   bool linear_has_bias(LinearRole role) const;
   std::string layer_prefix(int64_t layer) const;  // "model.layers.3."
+  std::string lm_head_prefix() const;              // "lm_head" (Llama, Qwen), "embed_out" (GPT-NeoX)
   // Every tensor a dense checkpoint of this config holds (tied: the embedding only).
   std::vector<ExpectedTensor> expected_tensors() const;
   ParameterCount parameter_count() const;

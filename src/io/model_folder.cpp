@@ -44,7 +44,7 @@ ParameterCount count_parameters(const Checkpoint& checkpoint, const std::optiona
     const int64_t numel = logical_numel(*checkpoint.find(name), gptq);
     count.total += numel;
     if (name == embed) embedding = numel;
-    else if (name == lm_head) output = numel;
+    else if (name == lm_head || name == config.lm_head_prefix() + ".qweight") output = numel;  // quantize --lm-head
   }
   // A tied checkpoint may store the one matrix under both names (count it once) or only one.
   if (config.tie_word_embeddings && embedding > 0 && output > 0) count.total -= output;

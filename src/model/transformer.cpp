@@ -65,7 +65,13 @@ std::unique_ptr<Transformer> Transformer::load(Checkpoint checkpoint, const Weig
   if (config.tie_word_embeddings) {
     model->lm_head_ = model->embedding_.get();
   } else {
-    model->untied_lm_head_ = std::make_unique<DenseWeight>(ckpt.output_projection());
+    // Through the factory: a GPTQ checkpoint may carry a quantized lm_head (GPTQModel's
+    // "lm_head": true; quantize --lm-head), stored untied as "<lm_head>.qweight" ...
+    const std::string head = config.lm_head_prefix();
+    model->untied_lm_head_ = factory(ckpt, head, config.vocab_size, config.d_model);
+    require(model->untied_lm_head_ && model->untied_lm_head_->out_features() == config.vocab_size &&
+                model->untied_lm_head_->in_features() == config.d_model,
+            ckpt.dir(), "weight factory returned a wrong shape for '" + head + "'");
     model->lm_head_ = model->untied_lm_head_.get();
   }
   for (int64_t l = 0; l < config.n_layers; ++l) {
@@ -327,6 +333,13 @@ std::vector<float> Transformer::forward(std::span<const int32_t> tokens, const S
 
 void Transformer::logits(const float* normed_hidden, int64_t rows, float* out) const {
   linear_forward(*lm_head_, nullptr, normed_hidden, rows, out);
+}
+
+void Transformer::replace_lm_head(std::unique_ptr<WeightMatrix> weight) {
+  require(weight && weight->out_features() == config().vocab_size && weight->in_features() == config().d_model,
+          config().lm_head_prefix(), "replacement weight has the wrong shape");
+  untied_lm_head_ = std::move(weight);
+  lm_head_ = untied_lm_head_.get();
 }
 
 int64_t Transformer::weight_bytes() const {

@@ -98,6 +98,10 @@ class Transformer {
 
   const WeightMatrix& embedding() const { return *embedding_; }
   const WeightMatrix& lm_head() const { return *lm_head_; }
+  // Replaces the output projection (same shape, else qs::Error); a tied one becomes untied: the
+  // embedding keeps its weights (quantize --lm-head).
+  void replace_lm_head(std::unique_ptr<WeightMatrix> weight);
+  bool lm_head_untied() const { return untied_lm_head_ != nullptr; }
   // Bytes resident for weights (the stored formats), not counting activations or caches.
   int64_t weight_bytes() const;
 

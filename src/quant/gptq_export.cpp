@@ -33,6 +33,7 @@ nlohmann::ordered_json quantization_config(const GptqExportConfig& c, bool with_
   q["model_file_base_name"] = "model";
   q["static_groups"] = c.static_groups;
   q["checkpoint_format"] = "gptq";
+  q["lm_head"] = c.lm_head;  // GPTQModel's key; vLLM's GPTQConfig reads it (lm_head_quantized)
   if (with_method) q["quant_method"] = "gptq";
   nlohmann::ordered_json meta;
   meta["quantizer"] = {"quantscale:" + std::string(quantscale_version())};
@@ -48,6 +49,7 @@ nlohmann::ordered_json quantization_config(const GptqExportConfig& c, bool with_
   meta["act_order"] = c.desc_act;
   meta["static_groups"] = c.static_groups;
   meta["true_sequential"] = c.true_sequential;
+  meta["lm_head"] = c.lm_head;
   meta["damp_percent"] = c.damp_percent;
   nlohmann::ordered_json damp_used = nlohmann::ordered_json::object();
   for (const auto& [linear, damp] : c.damp_used) damp_used[linear] = damp;
@@ -67,28 +69,39 @@ TensorToWrite packed_tensor(const std::string& name, DType dtype, std::vector<in
   return tensor_from_bytes(name, dtype, std::move(shape), bytes);
 }
 
+// The four GPTQ tensors of one linear, under `prefix` (gptq_weight.h).
+void append_packed(std::vector<TensorToWrite>& tensors, const std::string& prefix, const GptqTensors& t) {
+  const int64_t groups = t.n_groups();
+  tensors.push_back(packed_tensor(prefix + ".qweight", DType::I32, {t.in_features / 32 * t.bits, t.out_features}, t.qweight));
+  tensors.push_back(packed_tensor(prefix + ".qzeros", DType::I32,
+                                  {groups, static_cast<int64_t>(t.qzeros.size()) / groups}, t.qzeros));
+  tensors.push_back(packed_tensor(prefix + ".scales", DType::F16, {groups, t.out_features}, t.scales));
+  tensors.push_back(packed_tensor(prefix + ".g_idx", DType::I32, {t.in_features}, t.g_idx));
+}
+
 void write_folder(const Checkpoint& source, const std::vector<ExportedLinear>& linears,
                   const GptqExportConfig& config, const std::string& dir) {
   std::map<std::string, const GptqTensors*> replaced;  // "<prefix>.weight" -> packed tensors
   for (const auto& linear : linears) replaced[linear.prefix + ".weight"] = linear.tensors;
+  // A quantized lm_head of a tied model: the embedding keeps the dense matrix (under whichever
+  // name the source stores it) and the packed lm_head is added beside it, untied.
+  const std::string lm_head(source.config().arch->lm_head);
+  const bool untie = source.config().tie_word_embeddings && replaced.count(lm_head) > 0;
 
   std::vector<TensorToWrite> tensors;
   for (const auto& name : source.tensor_names()) {
     auto it = replaced.find(name);
-    if (it == replaced.end()) {
+    if (it == replaced.end() || (untie && name == lm_head)) {
       const TensorView& view = source.get(name);
       tensors.push_back(tensor_from_bytes(name, view.dtype, view.shape, std::span(view.data, view.n_bytes)));
       continue;
     }
-    const GptqTensors& t = *it->second;
-    const std::string prefix = name.substr(0, name.size() - std::string(".weight").size());
-    const int64_t groups = t.n_groups();
-    tensors.push_back(packed_tensor(prefix + ".qweight", DType::I32, {t.in_features / 32 * t.bits, t.out_features}, t.qweight));
-    tensors.push_back(packed_tensor(prefix + ".qzeros", DType::I32,
-                                    {groups, static_cast<int64_t>(t.qzeros.size()) / groups}, t.qzeros));
-    tensors.push_back(packed_tensor(prefix + ".scales", DType::F16, {groups, t.out_features}, t.scales));
-    tensors.push_back(packed_tensor(prefix + ".g_idx", DType::I32, {t.in_features}, t.g_idx));
+    append_packed(tensors, name.substr(0, name.size() - std::string(".weight").size()), *it->second);
     replaced.erase(it);
+  }
+  if (untie) {
+    append_packed(tensors, source.config().lm_head_prefix(), *replaced[lm_head]);
+    replaced.erase(lm_head);
   }
   require(replaced.empty(), source.dir(),
           "quantized linear '" + (replaced.empty() ? std::string() : replaced.begin()->first) +
@@ -102,6 +115,7 @@ void write_folder(const Checkpoint& source, const std::vector<ExportedLinear>& l
   // get_supported_act_dtypes), so a bf16 source would need `--dtype float16` on every `vllm serve`.
   json["torch_dtype"] = "float16";
   if (json.contains("dtype")) json["dtype"] = "float16";  // the key Transformers >= 4.56 writes
+  if (untie) json["tie_word_embeddings"] = false;
   json["quantization_config"] = quantization_config(config, true);
   write_file_atomic(dir + "/config.json", json.dump(2) + "\n");
   write_file_atomic(dir + "/quantize_config.json", quantization_config(config, false).dump(2) + "\n");

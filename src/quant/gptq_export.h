@@ -13,6 +13,8 @@
 //                      "method", every quantizer option, "damp_used" per layer, the
 //                      calibration}), which Transformers and vLLM ignore
 //   quantize_config.json  the same fields without quant_method (AutoGPTQ reads this file)
+//                      ("lm_head": true when the output projection is quantized: then stored
+//                      untied as lm_head.qweight ..., "tie_word_embeddings": false)
 //   tokenizer, chat-template, generation and custom-code (*.py) files copied as they are
 //   (is_side_file).
 // Everything is written into a sibling temporary folder that is renamed into place at the end:
@@ -40,6 +42,9 @@ struct GptqExportConfig {
   double damp_percent = 0.01;  // requested; 0 < damp < 1 (quantize_model checks it)
   bool true_sequential = false;
   bool static_groups = false;
+  // The output projection is quantized too (GPTQModel's "lm_head": true; it is then stored
+  // untied, the embedding keeping the dense matrix of a tied source).
+  bool lm_head = false;
   // The run, for "meta": method "gptq" | "rtn"; the grid search; the damping each linear's
   // Cholesky succeeded with (GPTQ only: raised from damp_percent after a failure); the
   // calibration (GPTQ only; 0 / empty: none).

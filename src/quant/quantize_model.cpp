@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -49,13 +50,20 @@ std::string group_label(const ModelConfig& config, int64_t layer, const std::vec
   return config.layer_prefix(layer) + "{" + joined + "}";
 }
 
-// ||D X^T||_F^2 = sum_o d_o (X^T X) d_o^T for D [out, in] and gram = X^T X.
+// ||D X^T||_F^2 = sum_o d_o (X^T X) d_o^T for D [out, in] and gram = X^T X, in blocks of rows
+// so the fp64 work space stays ~16 MB for the lm_head's 151,936 rows as for a 1024-row linear.
 double output_error(const std::vector<float>& delta, int64_t out, int64_t in, const std::vector<double>& gram) {
-  std::vector<double> d(delta.begin(), delta.end()), product(out * in);
-  blas::dgemm(blas::Trans::No, blas::Trans::No, static_cast<int>(out), static_cast<int>(in), static_cast<int>(in), 1.0,
-              d.data(), static_cast<int>(in), gram.data(), static_cast<int>(in), 0.0, product.data(), static_cast<int>(in));
+  const int64_t block = std::max<int64_t>(1, (int64_t{1} << 20) / in);
+  std::vector<double> d(static_cast<size_t>(std::min(out, block) * in)), product(d.size());
   double sum = 0;
-  for (int64_t k = 0; k < out * in; ++k) sum += d[k] * product[k];
+  for (int64_t row = 0; row < out; row += block) {
+    const int64_t rows = std::min(block, out - row);
+    std::copy(delta.begin() + row * in, delta.begin() + (row + rows) * in, d.begin());
+    blas::dgemm(blas::Trans::No, blas::Trans::No, static_cast<int>(rows), static_cast<int>(in), static_cast<int>(in), 1.0,
+                d.data(), static_cast<int>(in), gram.data(), static_cast<int>(in), 0.0, product.data(),
+                static_cast<int>(in));
+    for (int64_t k = 0; k < rows * in; ++k) sum += d[k] * product[k];
+  }
   return sum;
 }
 
@@ -150,7 +158,8 @@ class LayerSequentialQuantizer {
  public:
   LayerSequentialQuantizer(Transformer& model, const QuantizeOptions& options, QuantizeReport& report)
       : model_(model), config_(model.config()), options_(options), report_(report), groups_(model.linear_groups()),
-        gptq_(options.method == QuantMethod::Gptq), measure_(!options.calib_file.empty() && options.heldout_samples > 0) {
+        gptq_(options.method == QuantMethod::Gptq), measure_(!options.calib_file.empty() && options.heldout_samples > 0),
+        need_last_output_(options.quantize_lm_head && (gptq_ || measure_)) {
     gptq_options_ = options.gptq;
     gptq_options_.grid.min_zero = 1;  // the v1 checkpoint cannot store zero = 0
   }
@@ -173,13 +182,43 @@ class LayerSequentialQuantizer {
       quantize_block_reference_order(layer, batches, hessians);
   }
 
+  // The output projection, from the final-normed output of the last block (after every block
+  // is quantized: GPTQModel's order), then installed in the model (untying a tied one).
+  void quantize_lm_head(std::vector<WindowBatch>& batches) {
+    const int64_t d_model = config_.d_model;
+    GroupHessians hessians(d_model);
+    {
+      StageTimer timer(report_.seconds_forward);
+      for (auto& batch : batches) model_.finish(batch.hidden, batch.layout);
+    }
+    {
+      StageTimer timer(report_.seconds_hessian);
+      for (const auto& batch : batches)
+        (batch.heldout ? hessians.heldout : hessians.calibration).add(batch.hidden.data(), total_tokens(batch.layout));
+    }
+    const auto start = StageTimer::now();
+    const std::string name = config_.lm_head_prefix();
+    std::optional<GptqFactorization> factorization;
+    if (gptq_) {
+      factorization = factor_hessian(hessians.calibration.hessian(name), d_model, gptq_options_, name);
+      report_.seconds_cholesky += factorization->seconds;
+    }
+    HeldOut heldout;
+    if (measure_) heldout = {hessians.heldout.hessian(name), static_cast<double>(hessians.heldout.tokens()) / 2};
+    double columns_seconds = 0;
+    model_.replace_lm_head(quantize_weight(model_.lm_head(), name, factorization ? &*factorization : nullptr, heldout,
+                                           columns_seconds));
+    report_.seconds_columns += columns_seconds;
+    report_.seconds_other += seconds_since(start) - columns_seconds - (factorization ? factorization->seconds : 0);
+  }
+
  private:
   // One pass through the block: stage g runs on every batch once group g is quantized, so group
   // g + 1's input already goes through the quantized groups before it. The last stage's output
-  // is the next block's input (the last layer's is not needed).
+  // is the next block's input (the last layer's only for the lm_head).
   void quantize_block_true_sequential(int64_t layer, std::vector<WindowBatch>& batches,
                                       std::vector<GroupHessians>& hessians) {
-    const bool last_layer = layer + 1 == config_.n_layers;
+    const bool last_layer = layer + 1 == config_.n_layers && !need_last_output_;
     const int n_groups = static_cast<int>(groups_.size());
     std::vector<Transformer::BlockState> states;
     {
@@ -212,7 +251,7 @@ class LayerSequentialQuantizer {
     }
     for (int g = 0; g < n_groups; ++g) quantize_group(layer, g, hessians[g]);
     StageTimer timer(report_.seconds_forward);
-    if (layer + 1 < config_.n_layers)
+    if (layer + 1 < config_.n_layers || need_last_output_)
       for (auto& batch : batches) model_.forward_block(layer, batch.hidden, batch.layout);
   }
 
@@ -258,8 +297,18 @@ class LayerSequentialQuantizer {
   // written and the model's weight replaced by the packed result. Returns GPTQ's column seconds.
   double quantize_linear(int64_t layer, const std::string& name, const GptqFactorization* factorization,
                          const HeldOut& heldout) {
-    const std::string full_name = config_.layer_prefix(layer) + name;
-    const WeightMatrix& current = model_.linear(layer, name);
+    double columns_seconds = 0;
+    model_.replace_linear(layer, name,
+                          quantize_weight(model_.linear(layer, name), config_.layer_prefix(layer) + name, factorization,
+                                          heldout, columns_seconds));
+    return columns_seconds;
+  }
+
+  // `current` quantized and packed, its report entry written; GPTQ's column seconds added to
+  // `columns_seconds`.
+  std::unique_ptr<GptqWeight> quantize_weight(const WeightMatrix& current, const std::string& full_name,
+                                              const GptqFactorization* factorization, const HeldOut& heldout,
+                                              double& columns_seconds) {
     const int64_t out = current.out_features(), in = current.in_features();
     std::vector<float> w(out * in);
     current.rows_to_f32(0, out, w.data());
@@ -280,20 +329,21 @@ class LayerSequentialQuantizer {
       entry.cholesky_retries = stats.cholesky_retries;
       entry.damp_used = stats.damp_used;
     } else {
-      q = rtn;
+      q = std::move(rtn);
     }
     if (measure_) {
       entry.output_error = heldout.to_sum * output_error(difference(w, q), out, in, heldout.gram);
-      entry.rtn_output_error = heldout.to_sum * output_error(difference(w, rtn), out, in, heldout.gram);
+      if (factorization) entry.rtn_output_error = heldout.to_sum * output_error(difference(w, rtn), out, in, heldout.gram);
+      else entry.rtn_output_error = entry.output_error;
       entry.reference_energy = heldout.to_sum * output_error(w, out, in, heldout.gram);
     }
     auto weight = std::make_unique<GptqWeight>(pack_gptq(q, options_.gptq.group_size, full_name), full_name);
     quantized_bits_ += weight->stored_bytes() * 8;
     entry.bits_per_weight = weight->bits_per_weight();
     quantized_weights_ += out * in;
-    model_.replace_linear(layer, name, std::move(weight));
     report_.layers.push_back(entry);
-    return stats.seconds_columns;
+    columns_seconds += stats.seconds_columns;
+    return weight;
   }
 
   Transformer& model_;
@@ -302,6 +352,7 @@ class LayerSequentialQuantizer {
   QuantizeReport& report_;
   const std::vector<std::vector<std::string>> groups_;
   const bool gptq_, measure_;
+  const bool need_last_output_;  // the lm_head's input: the last block's output, final-normed
   GptqOptions gptq_options_;
   int64_t quantized_bits_ = 0, quantized_weights_ = 0;
 };
@@ -323,6 +374,7 @@ GptqExportConfig export_config_of(const QuantizeOptions& options, const Quantize
     for (const auto& layer : report.layers) e.damp_used.emplace_back(layer.name, layer.damp_used);
   e.true_sequential = gptq && options.true_sequential;
   e.static_groups = gptq && options.gptq.static_groups;
+  e.lm_head = options.quantize_lm_head;
   e.method = method_name(options.method);
   if (gptq) {
     e.calib_samples = options.calib_samples;
@@ -365,6 +417,7 @@ QuantizedModel quantize_in_memory(ModelFolder folder, const QuantizeOptions& opt
     quantizer.quantize_block(layer, calibration.batches);
     if (progress) progress->advance();
   }
+  if (options.quantize_lm_head) quantizer.quantize_lm_head(calibration.batches);
   if (progress) progress->finish();
   report.bits_per_weight = quantizer.bits_per_weight();
   result.export_config = export_config_of(options, report, quantizer.gptq(), calibration.seq_len);
@@ -386,6 +439,11 @@ void export_quantized(QuantizedModel& quantized, const std::string& out_dir, boo
         require(weight != nullptr, config.layer_prefix(layer) + name, "not quantized");
         exported.push_back({config.layer_prefix(layer) + name, &weight->tensors()});
       }
+  if (quantized.export_config.lm_head) {
+    const auto* head = dynamic_cast<const GptqWeight*>(&model.lm_head());
+    require(head != nullptr, config.lm_head_prefix(), "not quantized");
+    exported.push_back({config.lm_head_prefix(), &head->tensors()});
+  }
   export_gptq_checkpoint(model.checkpoint(), exported, quantized.export_config, out_dir, overwrite);
 
   const Checkpoint& source = model.checkpoint();
@@ -394,7 +452,9 @@ void export_quantized(QuantizedModel& quantized, const std::string& out_dir, boo
   report.quantized_bytes = report.source_bytes;
   for (const auto& e : exported) {
     const GptqTensors& t = *e.tensors;
-    report.quantized_bytes -= static_cast<int64_t>(source.get(e.prefix + ".weight").n_bytes);
+    // A tied lm_head adds its packed tensors; the embedding keeps the dense matrix.
+    if (!(e.prefix == config.lm_head_prefix() && config.tie_word_embeddings))
+      report.quantized_bytes -= static_cast<int64_t>(source.get(e.prefix + ".weight").n_bytes);
     report.quantized_bytes +=
         static_cast<int64_t>(4 * (t.qweight.size() + t.qzeros.size() + t.g_idx.size()) + 2 * t.scales.size());
   }

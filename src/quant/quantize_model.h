@@ -38,6 +38,12 @@ struct QuantizeOptions {
   // checkpoint from another quantizer and vLLM's Marlin kernels take symmetric ones only.
   GptqOptions gptq{.grid = {.sym = true}};
   bool true_sequential = false;
+  // Quantize the output projection too (GPTQ on the final-normed hidden states of the
+  // calibration windows, or RTN), as GPTQModel's lm_head=True: decode then reads 4 bits per
+  // output weight instead of 16 (at Qwen3-0.6B shapes the lm_head is 58 % of a GPTQ-4 step's
+  // bytes). A tied model is exported untied (gptq_export.h). Off by default: the paper's
+  // checkpoints, and Transformers' GPTQ loader, keep it dense.
+  bool quantize_lm_head = false;
   // Shapes vLLM's gptq kernel cannot load (vllm_compat.h): an error instead of a warning.
   bool strict_vllm = false;
   std::string calib_file;       // text; required for gptq, optional for rtn (held-out errors only)

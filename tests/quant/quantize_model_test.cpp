@@ -186,12 +186,25 @@ std::map<std::string, GptqTensors> rerun_reference(const std::string& dir, const
     }
     for (auto& [layout, hidden] : batches) model->forward_block(layer, hidden, layout);
   }
+  if (o.quantize_lm_head) {  // from the final-normed output of the quantized blocks
+    const std::string head = c.lm_head_prefix();
+    HessianAccumulator hessian(c.d_model);
+    for (auto& [layout, hidden] : batches) {
+      model->finish(hidden, layout);
+      hessian.add(hidden.data(), total_tokens(layout));
+    }
+    std::vector<float> w(static_cast<size_t>(c.vocab_size * c.d_model));
+    model->lm_head().rows_to_f32(0, c.vocab_size, w.data());
+    auto q = gptq_quantize(w.data(), c.vocab_size, c.d_model, hessian.hessian(head), gptq, head);
+    result[head] = pack_gptq(q, o.gptq.group_size, head);
+  }
   return result;
 }
 
 // The staged one-pass quantizer (shared factorization per group, held-out windows carried
 // alongside) gives bit for bit the codes, scales and zeros of the re-run reference, for every
-// architecture, with and without true-sequential.
+// architecture, with and without true-sequential; with --lm-head (in the reference-order runs)
+// the output projection's too, from the final-normed output of the quantized blocks.
 TEST(QuantizeModel, StagedPassEqualsRerunningTheBlockForEveryArchitecture) {
   for (const char* arch : {"LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "GPTNeoXForCausalLM"}) {
     test::ScratchDir dir(std::string("staged_quantize_") + arch);
@@ -202,6 +215,7 @@ TEST(QuantizeModel, StagedPassEqualsRerunningTheBlockForEveryArchitecture) {
       o.gptq.group_size = 32;
       o.gptq.act_order = true;
       o.true_sequential = true_sequential;
+      o.quantize_lm_head = !true_sequential;
       o.calib_file = "random tokens";
       o.calib_tokens = std::make_shared<const std::vector<int32_t>>(test::random_tokens(20000, 256, 11));
       o.calib_samples = 20;
@@ -225,7 +239,67 @@ TEST(QuantizeModel, StagedPassEqualsRerunningTheBlockForEveryArchitecture) {
             EXPECT_EQ(ours.scales, expected.scales) << where;
             EXPECT_EQ(ours.g_idx, expected.g_idx) << where;
           }
+      if (o.quantize_lm_head) {
+        const std::string head = model.config().lm_head_prefix();
+        const auto* ours = dynamic_cast<const GptqWeight*>(&model.lm_head());
+        ASSERT_NE(ours, nullptr) << arch << " " << head;
+        const GptqTensors& expected = reference.at(head);
+        EXPECT_EQ(ours->tensors().qweight, expected.qweight) << arch << " " << head;
+        EXPECT_EQ(ours->tensors().qzeros, expected.qzeros) << arch << " " << head;
+        EXPECT_EQ(ours->tensors().scales, expected.scales) << arch << " " << head;
+        EXPECT_EQ(ours->tensors().g_idx, expected.g_idx) << arch << " " << head;
+      }
     }
+  }
+}
+
+// --lm-head on the shipped (tied) model and on a random untied GPT-NeoX one: the export stores
+// the packed lm_head beside the dense embedding (tie_word_embeddings false, "lm_head": true),
+// the parameter count is the dense model's, the reload holds the same weights and gives the
+// same perplexity / logits bit for bit, and GPTQ beats RTN on the lm_head's held-out error.
+TEST(QuantizeModel, QuantizedLmHeadExportsUntiedAndReloadsBitExact) {
+  test::ScratchDir dir("quantize_lm_head");
+  const std::string neox = dir.file("neox");
+  write_random_checkpoint(neox, tiny_config_json("GPTNeoXForCausalLM"), {.dtype = DType::BF16, .seed = 5});
+  for (const std::string& source : {model_dir(), neox}) {
+    auto options = small_options("gptq", 4, 32);
+    options.gptq.act_order = true;
+    options.quantize_lm_head = true;
+    if (source == neox)  // the tiny config's 256-token vocabulary
+      options.calib_tokens = std::make_shared<const std::vector<int32_t>>(test::random_tokens(20000, 256, 11));
+    QuantizedModel quantized = quantize_in_memory(source, options);
+    const Transformer& original = *quantized.model;
+    const ModelConfig& config = original.config();
+    const std::string head = config.lm_head_prefix(), out = dir.file(head + "-out");
+    ASSERT_EQ(quantized.report.layers.back().name, head);
+    EXPECT_LT(quantized.report.layers.back().output_error, quantized.report.layers.back().rtn_output_error) << source;
+    ASSERT_NE(dynamic_cast<const GptqWeight*>(&original.lm_head()), nullptr);
+    export_quantized(quantized, out);
+
+    const ModelFolder dense = ModelFolder::open(source), packed = ModelFolder::open(out);
+    EXPECT_FALSE(packed.config().tie_word_embeddings) << source;
+    const auto q = nlohmann::json::parse(read_file(out + "/quantize_config.json"));
+    EXPECT_EQ(q.at("lm_head"), true);
+    EXPECT_EQ(packed.parameters().non_embedding, dense.parameters().non_embedding) << source;
+    const TensorView& embed_before = dense.checkpoint().embedding();
+    const TensorView& embed_after = packed.checkpoint().embedding();
+    ASSERT_EQ(embed_before.n_bytes, embed_after.n_bytes);
+    EXPECT_EQ(0, std::memcmp(embed_before.data, embed_after.data, embed_before.n_bytes)) << "embedding kept dense";
+    EXPECT_NE(packed.checkpoint().find(head + ".qweight"), nullptr);
+    EXPECT_EQ(packed.checkpoint().find(head + ".weight"), nullptr);
+
+    auto reloaded = load_model(out);
+    ASSERT_NE(dynamic_cast<const GptqWeight*>(&reloaded->lm_head()), nullptr);
+    std::vector<float> wa(static_cast<size_t>(config.vocab_size * config.d_model)), wb(wa.size());
+    original.lm_head().rows_to_f32(0, config.vocab_size, wa.data());
+    reloaded->lm_head().rows_to_f32(0, config.vocab_size, wb.data());
+    EXPECT_EQ(0, std::memcmp(wa.data(), wb.data(), wa.size() * sizeof(float)));
+    const std::vector<int32_t> tokens = test::random_tokens(64, config.vocab_size, 9);
+    const SequenceBatch batch{{64}};
+    std::vector<float> la(static_cast<size_t>(64 * config.vocab_size)), lb(la.size());
+    original.logits(original.forward(tokens, batch).data(), 64, la.data());
+    reloaded->logits(reloaded->forward(tokens, batch).data(), 64, lb.data());
+    EXPECT_EQ(0, std::memcmp(la.data(), lb.data(), la.size() * sizeof(float))) << source;
   }
 }
 
