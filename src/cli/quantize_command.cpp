@@ -14,11 +14,14 @@ struct QuantizeArgs {
   bool overwrite = false;
   QuantizeOptions options;
   bool asym = false, sym = false;  // --sym is the default, accepted for older command lines
+  double activation_budget_gib = -1;  // < 0: QuantizeOptions' default
 };
 
 int run(QuantizeArgs& args) {
   args.options.method = parse_method(args.method).value();
   if (args.asym) args.options.gptq.grid.sym = false;
+  if (args.activation_budget_gib >= 0)
+    args.options.activation_budget_bytes = static_cast<int64_t>(args.activation_budget_gib * double(int64_t{1} << 30));
   QuantizeReport report = quantize_model(args.model, args.options, args.out, args.overwrite);
   int64_t measured = 0, gptq_better = 0;
   for (const auto& layer : report.layers) {
@@ -37,6 +40,8 @@ int run(QuantizeArgs& args) {
               report.seconds_total, report.seconds_prepare, report.seconds_forward, report.seconds_hessian,
               report.seconds_cholesky, report.seconds_columns, report.seconds_other, report.seconds_export);
   std::printf("peak RSS: %.1f MiB\n", peak_rss_bytes() / 1048576.0);
+  if (report.streamed_mlp_inputs)
+    std::printf("MLP activations recomputed per batch (over the activation budget: --activation-budget)\n");
   if (!args.report.empty()) write_file_atomic(args.report, report.json() + "\n");
   return 0;
 }
@@ -66,6 +71,10 @@ const CommandRegistration registration{Command{
       sub.add_option("--damp", o.gptq.damp, "dampening as a fraction of mean(diag H), 0 < damp < 1");
       sub.add_flag("--strict-vllm", o.strict_vllm, "fail (instead of warning) on shapes vLLM's gptq kernel cannot load");
       sub.add_flag("--true-sequential", o.true_sequential, "quantize q/k/v, o, gate/up, down on refreshed inputs");
+      sub.add_option("--activation-budget", args->activation_budget_gib,
+                     "GiB of d_ff-wide MLP activations --true-sequential may hold for all calibration tokens; above, "
+                     "they are recomputed per batch (same codes; default: a quarter of physical memory)")
+          ->check(CLI::NonNegativeNumber);
       sub.add_flag("--lm-head", o.quantize_lm_head,
                    "quantize the output projection too (GPTQModel's lm_head=True, which vLLM reads; stored untied; "
                    "docs/quant.md)");

@@ -1,6 +1,7 @@
 #include "quant/quantize_model.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -220,18 +221,43 @@ class LayerSequentialQuantizer {
                                       std::vector<GroupHessians>& hessians) {
     const bool last_layer = layer + 1 == config_.n_layers && !need_last_output_;
     const int n_groups = static_cast<int>(groups_.size());
+    const int streamed = stream_last_input(batches) ? n_groups - 1 : -1;  // a group whose input is not held
     std::vector<Transformer::BlockState> states;
     {
       StageTimer timer(report_.seconds_forward);
       for (auto& batch : batches) states.push_back(model_.begin_block(layer, std::move(batch.hidden), batch.layout));
     }
     for (int g = 0; g < n_groups; ++g) {
-      for (size_t b = 0; b < batches.size(); ++b) collect(states[b], batches[b], hessians[g]);
+      for (size_t b = 0; b < batches.size(); ++b) {
+        if (g != streamed) {
+          collect(states[b], batches[b], hessians[g]);
+          continue;
+        }
+        Transformer::BlockState ahead = states[b];  // one batch's input of group g, then dropped
+        advance(layer, ahead, batches[b]);
+        collect(ahead, batches[b], hessians[g]);
+      }
       quantize_group(layer, g, hessians[g]);
+      if (g + 1 == streamed) continue;  // the states stay at group g + 1's (narrower) predecessor
+      const int stages = g == streamed ? 2 : 1;  // a streamed group's own input first, again
       if (!last_layer || g + 1 < n_groups)
-        for (size_t b = 0; b < batches.size(); ++b) advance(layer, states[b], batches[b]);
+        for (size_t b = 0; b < batches.size(); ++b)
+          for (int stage = 0; stage < stages; ++stage) advance(layer, states[b], batches[b]);
     }
     for (size_t b = 0; b < batches.size(); ++b) batches[b].hidden = std::move(states[b].hidden);
+  }
+
+  // Whether holding the last group's input (d_ff floats per token) for every batch would exceed
+  // the activation budget (QuantizeOptions::activation_budget_bytes).
+  bool stream_last_input(const std::vector<WindowBatch>& batches) {
+    int64_t tokens = 0;
+    for (const auto& batch : batches) tokens += total_tokens(batch.layout);
+    const int64_t width = model_.linear(0, groups_.back()[0]).in_features();
+    int64_t budget = options_.activation_budget_bytes;
+    if (budget < 0) budget = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGE_SIZE) / 4;
+    const bool stream = tokens * width * static_cast<int64_t>(sizeof(float)) > budget;
+    report_.streamed_mlp_inputs = report_.streamed_mlp_inputs || stream;
+    return stream;
   }
 
   // The reference's order: every group's Hessian from the block with its original weights (the
@@ -476,6 +502,7 @@ std::string QuantizeReport::json() const {
   j["quantized_bytes"] = quantized_bytes;
   j["source_bytes"] = source_bytes;
   j["calibration_tokens"] = calibration_tokens;
+  j["streamed_mlp_inputs"] = streamed_mlp_inputs;
   j["seconds"] = {{"prepare", seconds_prepare}, {"forward", seconds_forward},   {"hessian", seconds_hessian},
                   {"cholesky", seconds_cholesky}, {"columns", seconds_columns}, {"other", seconds_other},
                   {"export", seconds_export},   {"total", seconds_total}};

@@ -38,6 +38,13 @@ struct QuantizeOptions {
   // checkpoint from another quantizer and vLLM's Marlin kernels take symmetric ones only.
   GptqOptions gptq{.grid = {.sym = true}};
   bool true_sequential = false;
+  // With true-sequential, the last group's input (the MLP's d_ff-wide activations, which the
+  // down projection multiplies) is held for every calibration token only while that takes at
+  // most this many bytes (tokens × d_ff × 4); above, each batch's is recomputed from the
+  // d_model-wide one before it when needed (the gate/up stage runs twice; same codes, bit for
+  // bit). Held per token then: 2 × d_model floats instead of d_model + d_ff. < 0: a quarter of
+  // the machine's physical memory.
+  int64_t activation_budget_bytes = -1;
   // Quantize the output projection too (GPTQ on the final-normed hidden states of the
   // calibration windows, or RTN), as GPTQModel's lm_head=True: decode then reads 4 bits per
   // output weight instead of 16 (at Qwen3-0.6B shapes the lm_head is 58 % of a GPTQ-4 step's
@@ -76,6 +83,7 @@ struct QuantizeReport {
   int64_t quantized_bytes = 0;      // size of the model as exported (weights, all tensors)
   int64_t source_bytes = 0;         // size of the source checkpoint's tensors
   int64_t calibration_tokens = 0;
+  bool streamed_mlp_inputs = false;  // activation_budget_bytes exceeded: down_proj inputs recomputed
   // Wall-clock phases, seconds: forward passes through the blocks (excluding the Hessian
   // accumulation they feed), X^T X accumulation, factorizations of H (dead inputs, act-order,
   // Cholesky; once per group), column updates, everything else in quantization (RTN baseline,

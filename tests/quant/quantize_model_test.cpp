@@ -253,6 +253,49 @@ TEST(QuantizeModel, StagedPassEqualsRerunningTheBlockForEveryArchitecture) {
   }
 }
 
+// --true-sequential over the activation budget (the MLP's d_ff-wide inputs recomputed per batch
+// instead of held for every token) gives the codes, scales and zeros of the run that holds them,
+// bit for bit, for every architecture, the lm_head included.
+TEST(QuantizeModel, StreamedMlpInputsGiveTheHeldInputsCodes) {
+  for (const char* arch : {"LlamaForCausalLM", "Qwen2ForCausalLM", "Qwen3ForCausalLM", "GPTNeoXForCausalLM"}) {
+    test::ScratchDir dir(std::string("streamed_mlp_") + arch);
+    write_random_checkpoint(dir.path(), tiny_config_json(arch), {.dtype = DType::BF16, .seed = 6});
+    QuantizeOptions o;
+    o.gptq.grid.bits = 4;
+    o.gptq.group_size = 32;
+    o.true_sequential = true;
+    o.quantize_lm_head = true;
+    o.calib_file = "random tokens";
+    o.calib_tokens = std::make_shared<const std::vector<int32_t>>(test::random_tokens(20000, 256, 12));
+    o.calib_samples = 20;
+    o.seq_len = 128;  // two batches
+    o.heldout_samples = 2;
+    o.show_progress = false;
+    const QuantizedModel held = quantize_in_memory(dir.path(), o);
+    o.activation_budget_bytes = 0;
+    const QuantizedModel streamed = quantize_in_memory(dir.path(), o);
+    EXPECT_FALSE(held.report.streamed_mlp_inputs) << arch;
+    EXPECT_TRUE(streamed.report.streamed_mlp_inputs) << arch;
+    const Transformer& a = *held.model;
+    const Transformer& b = *streamed.model;
+    const auto same = [&](const WeightMatrix& x, const WeightMatrix& y, const std::string& where) {
+      const GptqTensors& p = dynamic_cast<const GptqWeight&>(x).tensors();
+      const GptqTensors& q = dynamic_cast<const GptqWeight&>(y).tensors();
+      EXPECT_EQ(p.qweight, q.qweight) << where;
+      EXPECT_EQ(p.qzeros, q.qzeros) << where;
+      EXPECT_EQ(p.scales, q.scales) << where;
+    };
+    for (int64_t layer = 0; layer < a.config().n_layers; ++layer)
+      for (const auto& group : a.linear_groups())
+        for (const auto& name : group)
+          same(a.linear(layer, name), b.linear(layer, name), std::string(arch) + " " + a.config().layer_prefix(layer) + name);
+    same(a.lm_head(), b.lm_head(), std::string(arch) + " lm_head");
+    ASSERT_EQ(held.report.layers.size(), streamed.report.layers.size());
+    for (size_t l = 0; l < held.report.layers.size(); ++l)  // the held-out windows travel the same way
+      EXPECT_EQ(held.report.layers[l].output_error, streamed.report.layers[l].output_error) << arch << " " << l;
+  }
+}
+
 // --lm-head on the shipped (tied) model and on a random untied GPT-NeoX one: the export stores
 // the packed lm_head beside the dense embedding (tie_word_embeddings false, "lm_head": true),
 // the parameter count is the dense model's, the reload holds the same weights and gives the
