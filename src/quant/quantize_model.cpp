@@ -197,20 +197,12 @@ class LayerSequentialQuantizer {
       for (const auto& batch : batches)
         (batch.heldout ? hessians.heldout : hessians.calibration).add(batch.hidden.data(), total_tokens(batch.layout));
     }
-    const auto start = StageTimer::now();
     const std::string name = config_.lm_head_prefix();
-    std::optional<GptqFactorization> factorization;
-    if (gptq_) {
-      factorization = factor_hessian(hessians.calibration.hessian(name), d_model, gptq_options_, name);
-      report_.seconds_cholesky += factorization->seconds;
-    }
-    HeldOut heldout;
-    if (measure_) heldout = {hessians.heldout.hessian(name), static_cast<double>(hessians.heldout.tokens()) / 2};
-    double columns_seconds = 0;
-    model_.replace_lm_head(quantize_weight(model_.lm_head(), name, factorization ? &*factorization : nullptr, heldout,
-                                           columns_seconds));
-    report_.seconds_columns += columns_seconds;
-    report_.seconds_other += seconds_since(start) - columns_seconds - (factorization ? factorization->seconds : 0);
+    quantize_from(hessians, name, [&](const GptqFactorization* factorization, const HeldOut& heldout) {
+      double columns_seconds = 0;
+      model_.replace_lm_head(quantize_weight(model_.lm_head(), name, factorization, heldout, columns_seconds));
+      return columns_seconds;
+    });
   }
 
  private:
@@ -293,31 +285,41 @@ class LayerSequentialQuantizer {
     model_.run_stage(layer, state, batch.layout);
   }
 
-  // The linears of group `g` of `layer` from their input's Hessian: one factorization of H per
-  // group (the linears read the same input), then GPTQ's column sweep per linear.
-  void quantize_group(int64_t layer, int g, const GroupHessians& hessians) {
-    const auto group_start = StageTimer::now();
-    const std::string label = group_label(config_, layer, groups_[g]);
-    const int64_t in = hessians.calibration.in_features();
-    std::optional<GptqFactorization> factorization;
-    if (gptq_) {
-      factorization = factor_hessian(hessians.calibration.hessian(label), in, gptq_options_, label);
-      report_.seconds_cholesky += factorization->seconds;
-    }
-    HeldOut heldout;
-    if (measure_) heldout = {hessians.heldout.hessian(label), static_cast<double>(hessians.heldout.tokens()) / 2};
-    double columns_seconds = 0;
-    for (const auto& name : groups_[g])
-      columns_seconds += quantize_linear(layer, name, factorization ? &*factorization : nullptr, heldout);
-    report_.seconds_columns += columns_seconds;
-    report_.seconds_other += seconds_since(group_start) - columns_seconds - (factorization ? factorization->seconds : 0);
-  }
-
   // The held-out windows' 2/n X^T X and n/2, for ||D X^T||_F^2 = n/2 * sum_o d_o H d_o^T.
   struct HeldOut {
     std::vector<double> gram;
     double to_sum = 0;
   };
+
+  // The linears of group `g` of `layer` from their input's Hessian: one factorization of H per
+  // group (the linears read the same input), then GPTQ's column sweep per linear.
+  void quantize_group(int64_t layer, int g, const GroupHessians& hessians) {
+    quantize_from(hessians, group_label(config_, layer, groups_[g]),
+                  [&](const GptqFactorization* factorization, const HeldOut& heldout) {
+                    double columns_seconds = 0;
+                    for (const auto& name : groups_[g]) columns_seconds += quantize_linear(layer, name, factorization, heldout);
+                    return columns_seconds;
+                  });
+  }
+
+  // H factored once (GPTQ; RTN: no factorization) and the held-out Gram matrix, then
+  // quantize(factorization or null, held-out) → GPTQ's column seconds; every phase's seconds
+  // go to the report.
+  template <class Quantize>
+  void quantize_from(const GroupHessians& hessians, const std::string& label, const Quantize& quantize) {
+    const auto start = StageTimer::now();
+    std::optional<GptqFactorization> factorization;
+    if (gptq_) {
+      factorization = factor_hessian(hessians.calibration.hessian(label), hessians.calibration.in_features(),
+                                     gptq_options_, label);
+      report_.seconds_cholesky += factorization->seconds;
+    }
+    HeldOut heldout;
+    if (measure_) heldout = {hessians.heldout.hessian(label), static_cast<double>(hessians.heldout.tokens()) / 2};
+    const double columns_seconds = quantize(factorization ? &*factorization : nullptr, heldout);
+    report_.seconds_columns += columns_seconds;
+    report_.seconds_other += seconds_since(start) - columns_seconds - (factorization ? factorization->seconds : 0);
+  }
 
   // One linear quantized (GPTQ with `factorization`, or RTN when it is null), its report entry
   // written and the model's weight replaced by the packed result. Returns GPTQ's column seconds.
