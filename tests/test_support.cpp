@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "core/error.h"
@@ -36,6 +37,17 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ignored);
   // The per-process parent too, once empty (remove() refuses a folder another ScratchDir uses).
   std::filesystem::remove(std::filesystem::path(path_).parent_path(), ignored);
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+int count_occurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
 }
 
 std::string error_of(const std::function<void()>& action) {

@@ -33,6 +33,12 @@ CommandResult run_quantscale(const std::string& arguments);
 // Runs a shell command and captures its output.
 CommandResult run_shell(const std::string& command);
 
+// Writes `text` to `path` as it is (binary), creating the parent folders.
+void write_text(const std::string& path, const std::string& text);
+
+// How many times `needle` occurs in `text` (overlapping occurrences count too).
+int count_occurrences(const std::string& text, const std::string& needle);
+
 // The message of the qs::Error `action` throws, or "(no error)".
 std::string error_of(const std::function<void()>& action);
 

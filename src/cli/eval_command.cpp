@@ -58,7 +58,7 @@ int run_eval(const EvalArgs& args) {
   return 0;
 }
 
-const CommandRegistration registration{Command{
+const CommandRegistration eval_registration{Command{
     "eval", "evaluate a model (dense or GPTQ folder) on benchmark tasks as lm-evaluation-harness does",
     [](CLI::App& sub) -> std::function<int()> {
       auto args = std::make_shared<EvalArgs>();

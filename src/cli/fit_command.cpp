@@ -41,7 +41,7 @@ int run_fit(const FitArgs& args) {
   return 0;
 }
 
-const CommandRegistration registration{
+const CommandRegistration fit_registration{
     {"fit", "fit the scaling law per stratum (OLS, SEs, CIs, ablations, extrapolation)", [](CLI::App& sub) {
        auto args = std::make_shared<FitArgs>();
        sub.add_option("input", args->input, "results store (SQLite) or CSV with the law_observations columns")

@@ -178,7 +178,7 @@ void print_cpu(bool as_json) {
 
 namespace qs::cli {
 namespace {
-const CommandRegistration registration{
+const CommandRegistration info_registration{
     {"info", "architecture, parameter count (total / non-embedding), dtypes, file and memory size of a model",
      [](CLI::App& sub) -> std::function<int()> {
        auto model = std::make_shared<std::string>();

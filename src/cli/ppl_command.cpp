@@ -72,7 +72,7 @@ int run_ppl(const PplArgs& args) {
   return 0;
 }
 
-const CommandRegistration registration{
+const CommandRegistration ppl_registration{
     {"ppl", "strided-window perplexity of a text file (GPTQ / Hugging Face convention)", [](CLI::App& sub) {
        auto args = std::make_shared<PplArgs>();
        sub.add_option("MODEL", args->model, "model folder (config.json, safetensors, tokenizer)")->required();

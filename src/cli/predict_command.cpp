@@ -56,7 +56,7 @@ int run_predict(const PredictArgs& args) {
   return 0;
 }
 
-const CommandRegistration registration{
+const CommandRegistration predict_registration{
     {"predict", "predict per-stratum accuracy of a configuration from a fit, with prediction intervals",
      [](CLI::App& sub) {
        auto args = std::make_shared<PredictArgs>();

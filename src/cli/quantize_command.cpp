@@ -10,14 +10,14 @@ namespace {
 
 struct QuantizeArgs {
   std::string model, out, report;
-  std::string method = "gptq";  // checked as a name by CLI11, stored as QuantMethod in run()
+  std::string method = "gptq";  // checked as a name by CLI11, stored as QuantMethod in run_quantize()
   bool overwrite = false;
   QuantizeOptions options;
   bool asym = false, sym = false;  // --sym is the default, accepted for older command lines
   double activation_budget_gib = -1;  // < 0: QuantizeOptions' default
 };
 
-int run(QuantizeArgs& args) {
+int run_quantize(QuantizeArgs& args) {
   args.options.method = parse_method(args.method).value();
   if (args.asym) args.options.gptq.grid.sym = false;
   if (args.activation_budget_gib >= 0)
@@ -46,7 +46,7 @@ int run(QuantizeArgs& args) {
   return 0;
 }
 
-const CommandRegistration registration{Command{
+const CommandRegistration quantize_registration{Command{
     "quantize", "quantize a checkpoint with GPTQ or RTN and write a GPTQ checkpoint folder",
     [](CLI::App& sub) -> std::function<int()> {
       auto args = std::make_shared<QuantizeArgs>();
@@ -82,7 +82,7 @@ const CommandRegistration registration{Command{
       sub.add_option("--out", args->out, "output folder (written atomically; must be missing or empty)")->required();
       sub.add_flag("--overwrite", args->overwrite, "replace a non-empty --out folder that quantscale wrote earlier");
       sub.add_option("--report", args->report, "write the per-layer report as JSON here");
-      return [args] { return run(*args); };
+      return [args] { return run_quantize(*args); };
     }}};
 
 }  // namespace

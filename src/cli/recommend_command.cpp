@@ -74,7 +74,7 @@ int run_recommend(const RecommendArgs& args) {
   return r.best >= 0 ? 0 : 4;
 }
 
-const CommandRegistration registration{
+const CommandRegistration recommend_registration{
     {"recommend", "cheapest quantization configuration meeting per-stratum accuracy floors", [](CLI::App& sub) {
        auto args = std::make_shared<RecommendArgs>();
        sub.add_option("fit", args->fit_file, "fit.json written by quantscale fit")->required();

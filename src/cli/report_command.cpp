@@ -27,7 +27,7 @@ int run_report(const ReportArgs& args) {
   return 0;
 }
 
-const CommandRegistration registration{
+const CommandRegistration report_registration{
     {"report", "HTML report with SVG plots and a Markdown summary of the fitted law", [](CLI::App& sub) {
        auto args = std::make_shared<ReportArgs>();
        sub.add_option("input", args->input, "results store (SQLite) or CSV with the law_observations columns")->required();

@@ -34,7 +34,7 @@ void print_fits(const qs::law::LawStudy& law) {
   }
 }
 
-int run(StudyArgs& a) {
+int run_study(StudyArgs& a) {
   qs::Study study = qs::cli::load_study_with_overrides(a);
   qs::SweepSummary summary = qs::run_sweep(study, a.options);
   std::printf("results: %s\n", study.store_path().c_str());
@@ -50,13 +50,13 @@ int run(StudyArgs& a) {
   return summary.failed > 0 ? 1 : 0;
 }
 
-const qs::cli::CommandRegistration registration{{
+const qs::cli::CommandRegistration study_registration{{
     "study",
     "the main job: sweep a study's grid, fit the scaling law per stratum, write the report",
     [](CLI::App& sub) -> std::function<int()> {
       auto a = std::make_shared<StudyArgs>();
       qs::cli::add_sweep_options(sub, *a);
-      return [a] { return run(*a); };
+      return [a] { return run_study(*a); };
     },
 }};
 

@@ -27,7 +27,7 @@ void list_points(const qs::Study& study) {
   }
 }
 
-int run(SweepArgs& a) {
+int run_sweep(SweepArgs& a) {
   qs::Study study = qs::cli::load_study_with_overrides(a);
 
   if (!a.point_id.empty() || a.point_index >= 0) {
@@ -59,7 +59,7 @@ int run(SweepArgs& a) {
   return summary.failed > 0 ? 1 : 0;
 }
 
-const qs::cli::CommandRegistration registration{{
+const qs::cli::CommandRegistration sweep_registration{{
     "sweep",
     "run the missing points of a study's grid (resumable; local or Slurm)",
     [](CLI::App& sub) -> std::function<int()> {
@@ -71,7 +71,7 @@ const qs::cli::CommandRegistration registration{{
       sub.add_option("--result-dir", a->result_dir, "where result files go (default <output>/results)");
       sub.add_flag("--merge", a->merge_only, "only fold result files into the store");
       sub.add_flag("--list", a->list, "list the grid points with their ids and state");
-      return [a] { return run(*a); };
+      return [a] { return run_sweep(*a); };
     },
 }};
 

@@ -11,6 +11,7 @@
 #include "eval/jinja_builtins.h"
 
 namespace qs {
+namespace {
 
 using jinja::Value;
 
@@ -21,6 +22,8 @@ struct Expr {
   std::vector<std::shared_ptr<Expr>> args;   // operands; Call / Filter: [self, arguments...]
 };
 using ExprPtr = std::shared_ptr<Expr>;
+
+}  // namespace
 
 struct JinjaTemplate::Node {
   enum class Kind { Text, Output, If, For, Sequence } kind = Kind::Sequence;

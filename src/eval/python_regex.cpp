@@ -7,13 +7,11 @@
 #include <cstdint>
 
 #include "core/error.h"
+#include "tokenizer/regex.h"
 
 namespace qs {
 namespace {
 
-constexpr uint32_t kMaxNesting = 250;               // PCRE2's default, stated so it cannot drift
-constexpr uint64_t kStepsPerByte = 1000;            // as the tokenizer's regex engine
-constexpr uint64_t kBaseSteps = 1'000'000;
 constexpr uint32_t kHeapLimitKiB = 64 * 1024;       // backtracking frames of one match
 
 std::string pcre2_message(int code) {
@@ -55,7 +53,7 @@ PythonRegex::PythonRegex(const std::string& pattern, std::string where)
   std::unique_ptr<pcre2_compile_context, decltype(&pcre2_compile_context_free)> context(pcre2_compile_context_create(nullptr),
                                                                                          &pcre2_compile_context_free);
   if (!context) throw Error(where_, "regex: out of memory");
-  pcre2_set_parens_nest_limit(context.get(), kMaxNesting);
+  pcre2_set_parens_nest_limit(context.get(), Regex::kMaxNesting);  // PCRE2's default, stated so it cannot drift
   int code = 0;
   PCRE2_SIZE offset = 0;
   compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(translated.data()), translated.size(),
@@ -83,7 +81,7 @@ std::vector<PythonRegex::Match> PythonRegex::find_all(std::string_view text) con
                                                                                      &pcre2_match_context_free);
   if (!data || !context) throw Error(where_, "regex: out of memory");
   // One budget for the whole scan, as the tokenizer's engine: linear in the text.
-  const uint64_t steps = kBaseSteps + kStepsPerByte * text.size();
+  const uint64_t steps = Regex::kBaseSteps + Regex::kStepsPerCodePoint * text.size();  // per byte here
   pcre2_set_match_limit(context.get(), static_cast<uint32_t>(std::min<uint64_t>(steps, UINT32_MAX)));
   pcre2_set_heap_limit(context.get(), kHeapLimitKiB);
   std::vector<Match> matches;

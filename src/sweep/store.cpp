@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS claims(
   point_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL);
 )sql";
 
-using Value = std::variant<std::nullptr_t, int64_t, double, std::string>;
+using SqlValue = std::variant<std::nullptr_t, int64_t, double, std::string>;
 
 // One prepared statement, bound, stepped to completion and finalized.
 class Statement {
@@ -92,7 +92,7 @@ class Statement {
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
-  Statement& bind(const std::vector<Value>& values) {
+  Statement& bind(const std::vector<SqlValue>& values) {
     for (size_t i = 0; i < values.size(); ++i) {
       int at = static_cast<int>(i) + 1, rc = SQLITE_OK;
       if (auto* v = std::get_if<int64_t>(&values[i])) rc = sqlite3_bind_int64(stmt_, at, *v);
@@ -298,13 +298,13 @@ void Store::write_point(const PointResult& r) {
                  "ppl_seconds, total_seconds, host, qs_version, git_revision, error) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)")
       .bind({id, status_name(r.status), attempts, r.started_at, r.finished_at, r.quantize_seconds, r.eval_seconds, r.ppl_seconds,
              r.total_seconds, r.host, r.version, r.git_revision,
-             r.error.empty() ? Value{nullptr} : Value{r.error}})
+             r.error.empty() ? SqlValue{nullptr} : SqlValue{r.error}})
       .run();
   if (r.status != PointStatus::Ok) return;
   for (const auto& m : r.metrics)
     Statement(db_, "INSERT INTO task_metrics(point_id, task, stratum, metric, value, stderr, acc_rand, n_samples, "
                    "is_primary) VALUES(?,?,?,?,?,?,?,?,?)")
-        .bind({id, m.task, m.stratum, m.metric, m.value, m.stderr_value < 0 ? Value{nullptr} : Value{m.stderr_value},
+        .bind({id, m.task, m.stratum, m.metric, m.value, m.stderr_value < 0 ? SqlValue{nullptr} : SqlValue{m.stderr_value},
                m.acc_rand, m.n_samples,
                int64_t{m.primary ? 1 : 0}})
         .run();

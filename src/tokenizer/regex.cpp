@@ -12,13 +12,6 @@ namespace {
 
 constexpr uint32_t kUnassignedBit = 1u << 29;
 constexpr int kMaxRepeat = 1000;
-// Nesting allowed for groups and stacked quantifiers ("a???"): the parser, the compiler and the
-// syntax tree's destructor recurse once per level, so an unbounded depth (17,500 nested groups)
-// overflowed the stack. 250 is PCRE2's default parens_nest_limit, the limit task filters run
-// under too; real pre-tokenizer patterns nest 2 or 3 deep.
-constexpr int kMaxNesting = 250;
-// Backtracking steps allowed per input code point: real pre-tokenizer patterns need a handful.
-constexpr uint64_t kStepsPerCodePoint = 1000;
 
 uint32_t category_bit(char32_t c) {
   const int index = unicode::category_index(c);
@@ -43,7 +36,7 @@ uint32_t category_mask(std::string_view name) {
   return mask;
 }
 
-struct Node {
+struct RegexNode {
   enum class Kind { Empty, Char, Any, Class, Concat, Alternate, Repeat, Look } kind = Kind::Empty;
   char32_t c = 0;
   bool fold = false;      // Char
@@ -51,17 +44,17 @@ struct Node {
   int min = 0, max = 0;   // Repeat (max -1 = unbounded)
   bool greedy = true;
   bool negative = false;  // Look
-  std::vector<std::unique_ptr<Node>> children;
+  std::vector<std::unique_ptr<RegexNode>> children;
 };
-using NodePtr = std::unique_ptr<Node>;
+using RegexNodePtr = std::unique_ptr<RegexNode>;
 
 class Parser {
  public:
   Parser(std::u32string pattern, const std::string& where, std::vector<Regex::CharClass>& classes)
       : p_(std::move(pattern)), where_(where), classes_(classes) {}
 
-  NodePtr parse() {
-    NodePtr node = alternation(false);
+  RegexNodePtr parse() {
+    RegexNodePtr node = alternation(false);
     if (pos_ != p_.size()) fail("unbalanced ')'");
     return node;
   }
@@ -77,23 +70,23 @@ class Parser {
     ++pos_;
     return true;
   }
-  // One more level of nesting (a group or a stacked quantifier), refused past kMaxNesting.
+  // One more level of nesting (a group or a stacked quantifier), refused past Regex::kMaxNesting.
   void nest(int& depth) const {
-    if (++depth > kMaxNesting) fail("nesting deeper than " + std::to_string(kMaxNesting) + " levels");
+    if (++depth > Regex::kMaxNesting) fail("nesting deeper than " + std::to_string(Regex::kMaxNesting) + " levels");
   }
 
-  NodePtr alternation(bool fold) {
-    auto alt = std::make_unique<Node>();
-    alt->kind = Node::Kind::Alternate;
+  RegexNodePtr alternation(bool fold) {
+    auto alt = std::make_unique<RegexNode>();
+    alt->kind = RegexNode::Kind::Alternate;
     alt->children.push_back(sequence(fold));
     while (eat('|')) alt->children.push_back(sequence(fold));
     if (alt->children.size() == 1) return std::move(alt->children[0]);
     return alt;
   }
 
-  NodePtr sequence(bool fold) {
-    auto seq = std::make_unique<Node>();
-    seq->kind = Node::Kind::Concat;
+  RegexNodePtr sequence(bool fold) {
+    auto seq = std::make_unique<RegexNode>();
+    seq->kind = RegexNode::Kind::Concat;
     while (!at_end() && peek() != '|' && peek() != ')') seq->children.push_back(quantified(fold));
     return seq;
   }
@@ -108,8 +101,8 @@ class Parser {
     return value;
   }
 
-  NodePtr quantified(bool fold) {
-    NodePtr atom_node = atom(fold);
+  RegexNodePtr quantified(bool fold) {
+    RegexNodePtr atom_node = atom(fold);
     int depth = depth_;
     while (!at_end()) {
       int min, max;
@@ -130,8 +123,8 @@ class Parser {
         break;
       }
       nest(depth);
-      auto repeat = std::make_unique<Node>();
-      repeat->kind = Node::Kind::Repeat;
+      auto repeat = std::make_unique<RegexNode>();
+      repeat->kind = RegexNode::Kind::Repeat;
       repeat->min = min;
       repeat->max = max;
       if (eat('?')) repeat->greedy = false;
@@ -142,8 +135,8 @@ class Parser {
     return atom_node;
   }
 
-  NodePtr atom(bool fold) {
-    auto node = std::make_unique<Node>();
+  RegexNodePtr atom(bool fold) {
+    auto node = std::make_unique<RegexNode>();
     const char32_t c = p_[pos_++];
     if (c == '(') {
       nest(depth_);
@@ -154,7 +147,7 @@ class Parser {
           if (!eat(':')) fail("only (?i:...) groups are supported");
           node = alternation(true);
         } else if (eat('!') || (peek() == '=' && eat('='))) {
-          node->kind = Node::Kind::Look;
+          node->kind = RegexNode::Kind::Look;
           node->negative = p_[pos_ - 1] == '!';
           node->children.push_back(alternation(fold));
         } else {
@@ -169,7 +162,7 @@ class Parser {
     }
     if (c == '[') return char_class(fold);
     if (c == '.') {
-      node->kind = Node::Kind::Any;
+      node->kind = RegexNode::Kind::Any;
       return node;
     }
     if (c == '*' || c == '+' || c == '?' || c == '{' || c == ')' || c == '^' || c == '$') {
@@ -181,16 +174,16 @@ class Parser {
       cls.items.push_back(item);
       return class_node(std::move(cls), fold);
     }
-    node->kind = Node::Kind::Char;
+    node->kind = RegexNode::Kind::Char;
     node->c = c == '\\' ? item.low : c;
     node->fold = fold;
     return node;
   }
 
-  NodePtr class_node(Regex::CharClass cls, bool fold) {
+  RegexNodePtr class_node(Regex::CharClass cls, bool fold) {
     cls.fold = fold;
-    auto node = std::make_unique<Node>();
-    node->kind = Node::Kind::Class;
+    auto node = std::make_unique<RegexNode>();
+    node->kind = RegexNode::Kind::Class;
     node->class_index = static_cast<uint32_t>(classes_.size());
     classes_.push_back(std::move(cls));
     return node;
@@ -254,7 +247,7 @@ class Parser {
     }
   }
 
-  NodePtr char_class(bool fold) {
+  RegexNodePtr char_class(bool fold) {
     Regex::CharClass cls;
     cls.negated = eat('^');
     bool first = true;
@@ -297,17 +290,17 @@ class Compiler {
  public:
   Compiler(std::vector<Regex::Inst>& program, const std::string& where) : program_(program), where_(where) {}
 
-  void emit(const Node& node) {
+  void emit(const RegexNode& node) {
     using Op = Regex::Op;
     switch (node.kind) {
-      case Node::Kind::Empty: return;
-      case Node::Kind::Char: push({Op::Char, node.fold, node.c}); return;
-      case Node::Kind::Any: push({Op::Any}); return;
-      case Node::Kind::Class: push({Op::Class, false, 0, node.class_index}); return;
-      case Node::Kind::Concat:
+      case RegexNode::Kind::Empty: return;
+      case RegexNode::Kind::Char: push({Op::Char, node.fold, node.c}); return;
+      case RegexNode::Kind::Any: push({Op::Any}); return;
+      case RegexNode::Kind::Class: push({Op::Class, false, 0, node.class_index}); return;
+      case RegexNode::Kind::Concat:
         for (const auto& child : node.children) emit(*child);
         return;
-      case Node::Kind::Alternate: {
+      case RegexNode::Kind::Alternate: {
         std::vector<size_t> jumps;
         for (size_t i = 0; i < node.children.size(); ++i) {
           const bool last = i + 1 == node.children.size();
@@ -322,8 +315,8 @@ class Compiler {
         for (size_t jump : jumps) program_[jump].x = here();
         return;
       }
-      case Node::Kind::Repeat: {
-        const Node& body = *node.children[0];
+      case RegexNode::Kind::Repeat: {
+        const RegexNode& body = *node.children[0];
         for (int i = 0; i < node.min; ++i) emit(body);
         if (node.max == -1) {
           const size_t split = push({Op::Split});
@@ -341,7 +334,7 @@ class Compiler {
         }
         return;
       }
-      case Node::Kind::Look: {
+      case RegexNode::Kind::Look: {
         const size_t look = push({Op::Look, node.negative});
         emit(*node.children[0]);
         push({Op::Match});
@@ -377,7 +370,7 @@ Regex::Regex(std::string_view pattern, const std::string& where) : where_(where)
     code_points.push_back(c);
     pos += length;
   }
-  NodePtr root = Parser(std::move(code_points), where_, classes_).parse();
+  RegexNodePtr root = Parser(std::move(code_points), where_, classes_).parse();
   Compiler compiler(program_, where_);
   compiler.emit(*root);
   compiler.push({Op::Match});
@@ -468,7 +461,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Regex::find_all(std::span<const char3
   uint32_t pos = 0;
   const auto size = static_cast<uint32_t>(text.size());
   Stack stack;
-  uint64_t budget = kStepsPerCodePoint * (uint64_t{size} + 1) + 1'000'000;
+  uint64_t budget = kStepsPerCodePoint * (uint64_t{size} + 1) + kBaseSteps;
   while (pos <= size) {
     uint32_t end = 0;
     if (match_at(0, text, pos, end, budget, stack)) {

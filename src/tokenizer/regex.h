@@ -29,6 +29,16 @@ class Regex {
   // Throws qs::Error when a match needs an absurd number of backtracking steps.
   std::vector<std::pair<uint32_t, uint32_t>> find_all(std::span<const char32_t> text) const;
 
+  // The bounds above; task-filter regexes (eval/python_regex.cpp) run under the same ones.
+  // Nesting: the parser, the compiler and the syntax tree's destructor recurse once per level, so
+  // an unbounded depth (17,500 nested groups) overflowed the stack. 250 is PCRE2's default
+  // parens_nest_limit; real pre-tokenizer patterns nest 2 or 3 deep.
+  static constexpr int kMaxNesting = 250;
+  // Backtracking steps allowed per text code point (real pre-tokenizer patterns need a handful),
+  // plus a fixed allowance per search.
+  static constexpr uint64_t kStepsPerCodePoint = 1000;
+  static constexpr uint64_t kBaseSteps = 1'000'000;
+
   struct ClassItem {
     char32_t low = 0, high = 0;  // code point range (when category_mask == 0 and !space)
     uint32_t category_mask = 0;  // bit i = category i of unicode_tables, bit 29 = unassigned

@@ -3,7 +3,7 @@
 // --limit larger than the split.
 #include <gtest/gtest.h>
 
-#include <fstream>
+#include <filesystem>
 
 #include "core/error.h"
 #include "eval/evaluator.h"
@@ -14,19 +14,15 @@
 namespace qs {
 namespace {
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
 using test::error_of;
+using test::write_text;
 
 struct UserTask {
   qs::test::ScratchDir dir{"eval_bad_input"};
   std::string config(const std::string& format, const std::string& data, const std::string& extra = "") {
-    write(dir.file("data.jsonl"), data);
+    write_text(dir.file("data.jsonl"), data);
     std::string path = dir.file("tasks.toml");
-    write(path, "[[task]]\nname = \"mine\"\nformat = \"" + format + "\"\neval_file = \"data.jsonl\"\nmetrics = [\"acc\"]\n"
+    write_text(path, "[[task]]\nname = \"mine\"\nformat = \"" + format + "\"\neval_file = \"data.jsonl\"\nmetrics = [\"acc\"]\n"
                 "chance = 0.25\nstratum = \"L2\"\n" + extra);
     return path;
   }
@@ -110,9 +106,9 @@ TEST(EvalBadInput, ConfigErrorsNameTheKey) {
   EXPECT_NE(error_of([&] { task.run(config, RowPolicy::Fail); }).find("unknown key 'colour'"), std::string::npos);
   std::string bad_format = task.config("no_such_format", std::string(kGood) + "\n");
   EXPECT_NE(error_of([&] { task.run(bad_format, RowPolicy::Fail); }).find("unknown format 'no_such_format'"), std::string::npos);
-  write(task.dir.file("broken.toml"), "[strata\nhellaswag = 3\n");
+  write_text(task.dir.file("broken.toml"), "[strata\nhellaswag = 3\n");
   EXPECT_NE(error_of([&] { TaskRegistry::builtin().load_config(task.dir.file("broken.toml")); }).find("broken.toml:1"), std::string::npos);
-  write(task.dir.file("strata.json"), R"({"strata": {"hellaswag": "L3"}})");
+  write_text(task.dir.file("strata.json"), R"({"strata": {"hellaswag": "L3"}})");
   TaskRegistry registry = TaskRegistry::builtin();
   registry.load_config(task.dir.file("strata.json"));
   EXPECT_EQ(registry.get("hellaswag").stratum, "L3");
@@ -123,7 +119,7 @@ TEST(EvalBadInput, TextLayoutsNameLineAndField) {
   qs::test::ScratchDir dir("eval_bad_text");
   TaskSpec mmlu = TaskRegistry::builtin().get("mmlu");
   std::filesystem::create_directories(dir.file("mmlu"));
-  write(dir.file("mmlu/anatomy_test.csv"), "question,choice0,choice1,choice2,choice3,answer\n\"Q1\",a,b,c,d,2\nQ2,a,b,c,d,7\n");
+  write_text(dir.file("mmlu/anatomy_test.csv"), "question,choice0,choice1,choice2,choice3,answer\n\"Q1\",a,b,c,d,2\nQ2,a,b,c,d,7\n");
   mmlu.eval_file = dir.file("mmlu");
   LoadReport report;
   std::string message = error_of([&] { load_docs(mmlu, {mmlu.eval_file, ""}, RowPolicy::Fail, report); });
@@ -131,13 +127,13 @@ TEST(EvalBadInput, TextLayoutsNameLineAndField) {
   EXPECT_NE(message.find("field 'answer'"), std::string::npos) << message;
 
   TaskSpec piqa = TaskRegistry::builtin().get("piqa");
-  write(dir.file("valid.jsonl"), R"({"goal": "g", "sol1": "a", "sol2": "b"})" "\n" R"({"goal": "g", "sol1": "a", "sol2": "b"})" "\n");
-  write(dir.file("labels.lst"), "0\n");
+  write_text(dir.file("valid.jsonl"), R"({"goal": "g", "sol1": "a", "sol2": "b"})" "\n" R"({"goal": "g", "sol1": "a", "sol2": "b"})" "\n");
+  write_text(dir.file("labels.lst"), "0\n");
   message = error_of([&] { load_docs(piqa, {dir.file("valid.jsonl"), dir.file("labels.lst")}, RowPolicy::Fail, report); });
   EXPECT_NE(message.find("valid.jsonl:2"), std::string::npos) << message;
 
   TaskSpec logiqa = TaskRegistry::builtin().get("logiqa");
-  write(dir.file("logiqa.txt"), "\na\nctx\nq\nA.x\nB.y\nC.z\nD.w\n\ne\nctx\nq\nA.x\nB.y\nC.z\nD.w\n");
+  write_text(dir.file("logiqa.txt"), "\na\nctx\nq\nA.x\nB.y\nC.z\nD.w\n\ne\nctx\nq\nA.x\nB.y\nC.z\nD.w\n");
   message = error_of([&] { load_docs(logiqa, {dir.file("logiqa.txt"), ""}, RowPolicy::Fail, report); });
   EXPECT_NE(message.find("logiqa.txt:10"), std::string::npos) << message;
   EXPECT_NE(message.find("field 'label'"), std::string::npos) << message;

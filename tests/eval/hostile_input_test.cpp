@@ -9,7 +9,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 
 #include "core/error.h"
@@ -22,12 +21,8 @@
 namespace qs {
 namespace {
 
-void write(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
 using test::error_of;
+using test::write_text;
 
 const char* kFourChoices = R"({"query": "Question: Which?", "choices": ["a", "b", "c", "d"], "gold": 1})";
 const char* kTwoChoices = R"({"query": "Question: Which?", "choices": ["a", "b"], "gold": 0})";
@@ -36,8 +31,8 @@ const char* kTwoChoices = R"({"query": "Question: Which?", "choices": ["a", "b"]
 struct TaskFile {
   test::ScratchDir dir{"eval_hostile"};
   std::string write_task(const std::string& data, const std::string& extra = "chance = 0.25\n") {
-    write(dir.file("data.jsonl"), data);
-    write(dir.file("tasks.toml"), "[[task]]\nname = \"mine\"\nformat = \"mc_query\"\neval_file = \"data.jsonl\"\n"
+    write_text(dir.file("data.jsonl"), data);
+    write_text(dir.file("tasks.toml"), "[[task]]\nname = \"mine\"\nformat = \"mc_query\"\neval_file = \"data.jsonl\"\n"
                                   "metrics = [\"acc\"]\nstratum = \"L2\"\n" + extra);
     return dir.file("tasks.toml");
   }
@@ -95,8 +90,8 @@ TEST(EvalHostileInput, RelativeDataFileOfABareTaskFileNameIsNeverTheShippedOne) 
   test::ScratchDir dir("eval_relative_task");
   const std::string shipped_name = TaskRegistry::builtin().get("arc_easy").eval_file;
   const std::string own_file = (std::filesystem::path(dir.path()) / shipped_name).lexically_normal().string();
-  write(own_file, std::string(kFourChoices) + "\n" + kTwoChoices + "\n");
-  write(dir.file("mine.toml"), "[[task]]\nname = \"mine\"\nbase = \"arc_easy\"\nformat = \"mc_query\"\neval_file = \"" +
+  write_text(own_file, std::string(kFourChoices) + "\n" + kTwoChoices + "\n");
+  write_text(dir.file("mine.toml"), "[[task]]\nname = \"mine\"\nbase = \"arc_easy\"\nformat = \"mc_query\"\neval_file = \"" +
                                    shipped_name + "\"\n");
   in_directory(dir.path(), [&] {
     TaskRegistry registry = TaskRegistry::builtin();
@@ -106,7 +101,7 @@ TEST(EvalHostileInput, RelativeDataFileOfABareTaskFileNameIsNeverTheShippedOne) 
     EXPECT_EQ(evaluate(model, "mine.toml").tasks.at(0).n_docs, 2);
   });
   // A named file that is not beside the task file is an error naming where it was looked for.
-  write(dir.file("missing.toml"), "[[task]]\nname = \"gone\"\nbase = \"arc_easy\"\neval_file = \"nowhere.jsonl\"\n");
+  write_text(dir.file("missing.toml"), "[[task]]\nname = \"gone\"\nbase = \"arc_easy\"\neval_file = \"nowhere.jsonl\"\n");
   const std::string message = error_of([&] { TaskRegistry::builtin().load_config(dir.file("missing.toml")); });
   EXPECT_NE(message.find(dir.file("nowhere.jsonl")), std::string::npos) << message;
   EXPECT_NE(message.find("task file's folder"), std::string::npos) << message;
@@ -148,7 +143,7 @@ TEST(EvalHostileInput, Bzip2ThatDecompressesPastItsCapIsRefused) {
                                      0, 0),
             BZ_OK);
   compressed.resize(size);
-  write(dir.file("bomb.txt.bz2"), compressed);
+  write_text(dir.file("bomb.txt.bz2"), compressed);
   const std::string message = error_of([&] { rows::read_bz2(dir.file("bomb.txt.bz2"), 1 << 20); });
   EXPECT_NE(message.find("bomb.txt.bz2"), std::string::npos) << message;
   EXPECT_NE(message.find("decompresses to more than"), std::string::npos) << message;

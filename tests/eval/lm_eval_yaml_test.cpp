@@ -6,11 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "eval/expected_prompts.h"
 #include "eval/jinja_template.h"
 #include "eval/lm_eval_yaml.h"
 #include "eval/prompt.h"
@@ -74,12 +74,6 @@ std::string offline_yaml(const test::ScratchDir& dir, const OfflineTask& t) {
   return path;
 }
 
-nlohmann::json expected_for(const std::string& task) {
-  std::ifstream in(std::string(QS_TEST_SOURCE_DIR) + "/eval/expected_prompts/" + task + ".json");
-  if (!in) throw std::runtime_error("missing expected_prompts/" + task + ".json");
-  return nlohmann::json::parse(in);
-}
-
 TEST(LmEvalYaml, UpstreamTaskFilesRenderTheSamePromptsAsJinja2AndTheBuiltinTasks) {
   test::ScratchDir dir("lm_eval_yaml");
   const std::string data = dir.file("hf");
@@ -107,7 +101,7 @@ TEST(LmEvalYaml, UpstreamTaskFilesRenderTheSamePromptsAsJinja2AndTheBuiltinTasks
     const TaskSpec& spec = registry.get(t.name);
     EXPECT_EQ(spec.format, "lm_eval_yaml");
     const TaskData yaml_data = load_task_data(spec, "", RowPolicy::Fail);
-    const json expected = expected_for(t.name);
+    const json expected = test::expected_prompts(t.name);
     ASSERT_EQ(static_cast<int64_t>(yaml_data.docs.size()), expected["total_docs"].get<int64_t>()) << t.name;
 
     // Zero- and k-shot requests of the first documents: expected_prompts (jinja2, lm-eval's sampler).

@@ -5,10 +5,10 @@
 // random.Random(1234) as lm-eval's ContextSampler does. Request counts over whole splits too.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/shared_paths.h"
+#include "eval/expected_prompts.h"
 #include "eval/prompt.h"
 #include "eval/task_loaders.h"
 #include "eval/task_registry.h"
@@ -17,18 +17,11 @@
 namespace qs {
 namespace {
 
-nlohmann::json expected_for(const std::string& task) {
-  std::string path = std::string(QS_TEST_SOURCE_DIR) + "/eval/expected_prompts/" + task + ".json";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("missing " + path);
-  return nlohmann::json::parse(in);
-}
-
 class PromptFidelity : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PromptFidelity, RequestsEqualLmEvalZeroAndFewShot) {
   const std::string task = GetParam();
-  nlohmann::json expected = expected_for(task);
+  nlohmann::json expected = test::expected_prompts(task);
   const TaskSpec spec = TaskRegistry::builtin().get(task);
   std::string data_dir = qs::test::shared_file("benchmarks");
   TaskData data = load_task_data(spec, data_dir, RowPolicy::Fail);

@@ -2,7 +2,6 @@
 // patterns of issue 14 (items 4 and 5) that crashed or hung std::regex.
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <cstdio>
 #include <fstream>
 
@@ -19,15 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "no qs::Error thrown";
-  return "";
-}
+using test::error_of;
 
 // Patterns of lm-eval tasks and the corner cases where engines differ: empty matches next to
 // others, Unicode classes (Python str patterns are Unicode), $ before a final newline, \Z, inline

@@ -84,7 +84,7 @@ EvalResults evaluate(LanguageModel& model, const std::string& tasks, int64_t lim
   return run_evaluation(model, options);
 }
 
-size_t argmax(const std::vector<double>& v) {
+size_t index_of_max(const std::vector<double>& v) {
   size_t best = 0;
   for (size_t i = 1; i < v.size(); ++i)
     if (v[i] > v[best]) best = i;
@@ -168,7 +168,7 @@ TEST(EvalTorchReference, LoglikelihoodTasksAgreeWithinTolerance) {
               mine.push_back(ours[i] / scale[i]);
               exact.push_back(theirs[i] / scale[i]);
             }
-            const size_t a = argmax(mine), b = argmax(exact);
+            const size_t a = index_of_max(mine), b = index_of_max(exact);
             EXPECT_EQ(metrics[metric].get<double>(), a == gold ? 1.0 : 0.0) << where << " " << metric << " from our scores";
             if (a != b) {
               const double gap = exact[b] - exact[a], allowed = errors[a] / scale[a] + errors[b] / scale[b];

@@ -32,7 +32,7 @@ ParameterCount formula_count(const json& c) {
   return {non_embedding + V * H * (tied ? 1 : 2), non_embedding};
 }
 
-struct Published {
+struct PublishedCount {
   const char* folder;
   int64_t total;          // exact where the model card / paper gives it exactly
   double total_billions;  // the rounded figure of the model card
@@ -42,7 +42,7 @@ struct Published {
 TEST(ModelConfig, RealConfigsGiveThePublishedParameterCounts) {
   // Model cards: Qwen3 (0.6B/0.44B, 1.7B/1.4B, 4.0B/3.6B, 8.2B/6.95B, 14.8B/13.2B, 32.8B/31.2B),
   // Qwen2.5-0.5B (0.49B/0.36B); Llama-3.1-8B 8,030,261,248 and Llama-3.2-1B 1,235,814,400.
-  const std::vector<Published> published{
+  const std::vector<PublishedCount> published{
       {"Qwen-Qwen3-0.6B", 596049920, 0.6, 0.44},   {"Qwen-Qwen3-1.7B", 0, 1.7, 1.4},
       {"Qwen-Qwen3-4B", 0, 4.0, 3.6},              {"Qwen-Qwen3-8B", 0, 8.2, 6.95},
       {"Qwen-Qwen3-14B", 0, 14.8, 13.2},           {"Qwen-Qwen3-32B", 0, 32.8, 31.2},

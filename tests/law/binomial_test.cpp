@@ -28,8 +28,6 @@ namespace {
 
 using test::planted_exponent;
 
-const test::PlantedLaw kL3{6.3, -0.320, -1.200, -0.025, 0.085};
-
 test::SyntheticGrid l3_grid(std::vector<int> bits) {
   auto grid = test::eight_model_grid({{"t0", "L3", 0.0}, {"t25", "L3", 0.25}, {"t50", "L3", 0.5}});
   grid.bits = std::move(bits);
@@ -78,7 +76,7 @@ TEST(LawBinomial, CoefficientsMatchScipyMaximumLikelihoodWithRowsAtChance) {
   noise.model_offset_sd = 0.15;
   // ln A raised so that the smallest models at 2 bits sit near chance (Acc_adj ≈ 0.05), below
   // the k = 2 SE collapse line on the chance-0.5 task but in cells that are not at chance.
-  test::PlantedLaw law = kL3;
+  test::PlantedLaw law = test::kPlantedL3;
   law.ln_a = 7.2;
   auto rows = test::binomial_sweep(l3_grid({2, 3, 4, 8}), {"L3"}, {law}, noise, rng);
   PreparedData data = prepare_law_data(rows, keep_near_chance());
@@ -118,7 +116,7 @@ TEST(LawBinomial, RecoversBetaWithTwoBitCollapseAndNearChanceRowsKept) {
   double beta = 0, alpha = 0;
   int kept_at_chance = 0;
   for (int r = 0; r < replicates; ++r) {
-    auto rows = test::binomial_sweep(l3_grid({2, 3, 4, 8}), {"L3"}, {kL3}, noise, rng);
+    auto rows = test::binomial_sweep(l3_grid({2, 3, 4, 8}), {"L3"}, {test::kPlantedL3}, noise, rng);
     PreparedData data = prepare_law_data(rows, keep_near_chance());
     kept_at_chance += rows_at_or_below_chance(data.accuracy["L3"]);
     StratumFit fit = fit_stratum("L3", Response::Accuracy, data.accuracy["L3"], all_factors(), SeKind::Cluster,
@@ -129,9 +127,9 @@ TEST(LawBinomial, RecoversBetaWithTwoBitCollapseAndNearChanceRowsKept) {
     alpha += fit.ols.coef[coefficient_index(fit, Factor::N)] / replicates;
   }
   std::printf("binomial: mean beta %+.4f (planted %+.3f), alpha %+.4f (planted %+.3f), %d rows at chance kept\n",
-              beta, kL3.beta, alpha, kL3.alpha, kept_at_chance);
-  EXPECT_NEAR(beta, kL3.beta, 0.05);
-  EXPECT_NEAR(alpha, kL3.alpha, 0.05);
+              beta, test::kPlantedL3.beta, alpha, test::kPlantedL3.alpha, kept_at_chance);
+  EXPECT_NEAR(beta, test::kPlantedL3.beta, 0.05);
+  EXPECT_NEAR(alpha, test::kPlantedL3.alpha, 0.05);
 }
 
 TEST(LawBinomial, ClusterRobustIntervalsCoverOnSharedModelSweeps) {
@@ -142,14 +140,14 @@ TEST(LawBinomial, ClusterRobustIntervalsCoverOnSharedModelSweeps) {
   std::mt19937_64 rng(16);
   std::map<Factor, int> covered, covered_classical;
   for (int r = 0; r < replicates; ++r) {
-    auto rows = test::binomial_sweep(grid, {"L3"}, {kL3}, test::BinomialNoise{}, rng);
+    auto rows = test::binomial_sweep(grid, {"L3"}, {test::kPlantedL3}, test::BinomialNoise{}, rng);
     PreparedData data = prepare_law_data(rows, keep_near_chance());
     StratumFit fit = fit_stratum("L3", Response::Accuracy, data.accuracy["L3"], all_factors(), SeKind::Cluster,
                                  Estimator::Binomial);
     ASSERT_TRUE(fit.fitted);
     for (Factor f : all_factors()) {
       const int k = coefficient_index(fit, f);
-      const double truth = planted_exponent(kL3, f);
+      const double truth = planted_exponent(test::kPlantedL3, f);
       covered[f] += fit.ols.ci_low[k] <= truth && truth <= fit.ols.ci_high[k];
       covered_classical[f] += std::fabs(fit.ols.coef[k] - truth) <= 1.96 * fit.ols.se_classical[k];
     }
@@ -166,7 +164,7 @@ TEST(LawBinomial, ClusterRobustIntervalsCoverOnSharedModelSweeps) {
 
 TEST(LawBinomial, WithoutDocumentCountsTheStudyFitsOlsAndSaysSo) {
   std::mt19937_64 rng(3);
-  auto rows = test::binomial_sweep(l3_grid({3, 4, 8}), {"L3"}, {kL3}, test::BinomialNoise{}, rng);
+  auto rows = test::binomial_sweep(l3_grid({3, 4, 8}), {"L3"}, {test::kPlantedL3}, test::BinomialNoise{}, rng);
   rows[5].n_docs = 0;
   StudyOptions options;
   options.estimator = Estimator::Binomial;
@@ -195,7 +193,7 @@ TEST(LawBinomial, CountsOutOfRangeAreAnErrorNamingTheRow) {
 // estimator (its coefficients equal the library's), and a CSV without the column falls back.
 TEST(LawBinomial, FitAndReportCommandsTakeTheEstimator) {
   std::mt19937_64 rng(5);
-  auto rows = test::binomial_sweep(l3_grid({3, 4, 8}), {"L3"}, {kL3}, test::BinomialNoise{}, rng);
+  auto rows = test::binomial_sweep(l3_grid({3, 4, 8}), {"L3"}, {test::kPlantedL3}, test::BinomialNoise{}, rng);
   test::ScratchDir dir("law_binomial_cli");
   write_file_atomic(dir.file("rows.csv"), observations_to_csv(rows));
   auto fit = test::run_quantscale("fit " + dir.file("rows.csv") + " --estimator binomial --bootstrap 0 --out " +

@@ -15,8 +15,6 @@
 namespace qs::law {
 namespace {
 
-const test::PlantedLaw kL3{6.3, -0.320, -1.200, -0.025, 0.085};
-
 test::SyntheticGrid two_bit_grid() {
   auto grid = test::eight_model_grid({{"t0", "L3", 0.0}, {"t25", "L3", 0.25}, {"t50", "L3", 0.5}});
   grid.bits = {2, 3, 4, 8};
@@ -36,7 +34,7 @@ double mean_beta(const PrepOptions& options, uint64_t seed, int* collapsed_rows 
   double sum = 0;
   const int replicates = 20;
   for (int r = 0; r < replicates; ++r) {
-    auto rows = test::binomial_sweep(two_bit_grid(), {"L3"}, {kL3}, below_4b_at_chance_at_2_bits(), rng);
+    auto rows = test::binomial_sweep(two_bit_grid(), {"L3"}, {test::kPlantedL3}, below_4b_at_chance_at_2_bits(), rng);
     PreparedData data = prepare_law_data(rows, options);
     StratumFit fit = fit_stratum("L3", Response::Accuracy, data.accuracy["L3"], all_factors());
     EXPECT_TRUE(fit.fitted);
@@ -52,16 +50,16 @@ TEST(LawCollapse, TwoBitChanceCellsLeftOutWholeKeepBetaUnbiased) {
   int collapsed = 0;
   double beta = mean_beta(PrepOptions{}, 3, &collapsed);
   // Models under 4B: Qwen3-0.6B, 1.7B, Llama-3.2-1B, 3B → 4 models × 16 (G, Cb) × 3 tasks at 2 bits.
-  std::printf("default rule: mean beta %+.4f (planted %+.3f), %d rows collapsed in replicate 0\n", beta, kL3.beta,
+  std::printf("default rule: mean beta %+.4f (planted %+.3f), %d rows collapsed in replicate 0\n", beta, test::kPlantedL3.beta,
               collapsed);
-  EXPECT_NEAR(beta, kL3.beta, 0.05);
+  EXPECT_NEAR(beta, test::kPlantedL3.beta, 0.05);
   EXPECT_GE(collapsed, 4 * 16 * 3);
   // The old rule (drop only Acc_adj <= 0, row by row) on the same sweeps: β is far off, so
   // this test fails on code without the rule.
   std::mt19937_64 rng(3);
   double old_sum = 0;
   for (int r = 0; r < 20; ++r) {
-    auto rows = test::binomial_sweep(two_bit_grid(), {"L3"}, {kL3}, below_4b_at_chance_at_2_bits(), rng);
+    auto rows = test::binomial_sweep(two_bit_grid(), {"L3"}, {test::kPlantedL3}, below_4b_at_chance_at_2_bits(), rng);
     std::vector<LawPoint> points;
     for (const auto& o : rows) {
       double adj = (o.acc - o.acc_rand) / (1 - o.acc_rand);
@@ -75,12 +73,12 @@ TEST(LawCollapse, TwoBitChanceCellsLeftOutWholeKeepBetaUnbiased) {
     old_sum += fit.ols.coef[coefficient_index(fit, Factor::B)];
   }
   std::printf("old truncation rule: mean beta %+.4f\n", old_sum / 20);
-  EXPECT_GT(std::fabs(old_sum / 20 - kL3.beta), 0.1);
+  EXPECT_GT(std::fabs(old_sum / 20 - test::kPlantedL3.beta), 0.1);
 }
 
 TEST(LawCollapse, ExcludeBitsLeavesTheBitWidthOutAndCountsIt) {
   std::mt19937_64 rng(4);
-  auto rows = test::binomial_sweep(two_bit_grid(), {"L3"}, {kL3}, below_4b_at_chance_at_2_bits(), rng);
+  auto rows = test::binomial_sweep(two_bit_grid(), {"L3"}, {test::kPlantedL3}, below_4b_at_chance_at_2_bits(), rng);
   PrepOptions options;
   options.exclude_bits = {2};
   PreparedData data = prepare_law_data(rows, options);
@@ -93,7 +91,7 @@ TEST(LawCollapse, ExcludeBitsLeavesTheBitWidthOutAndCountsIt) {
     }
   EXPECT_EQ(excluded, 8 * 16 * 3);  // every 2-bit row: 8 models × 16 (G, Cb) × 3 tasks
   StratumFit fit = fit_stratum("L3", Response::Accuracy, data.accuracy["L3"], all_factors());
-  EXPECT_NEAR(fit.ols.coef[coefficient_index(fit, Factor::B)], kL3.beta, 0.1);
+  EXPECT_NEAR(fit.ols.coef[coefficient_index(fit, Factor::B)], test::kPlantedL3.beta, 0.1);
 }
 
 TEST(LawCollapse, RowRuleUsesTheStandardErrorOfAccAdj) {

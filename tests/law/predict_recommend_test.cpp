@@ -19,9 +19,6 @@
 namespace qs::law {
 namespace {
 
-const test::PlantedLaw kL1{5.8, -0.315, -0.964, -0.040, 0.064};
-const test::PlantedLaw kL3{6.3, -0.320, -1.200, -0.025, 0.085};
-
 LawStudy small_study(double noise, int bootstrap, uint64_t seed = 1) {
   test::SyntheticGrid grid;
   grid.models = {{"a", 0.6e9}, {"b", 1.7e9}, {"c", 4e9}, {"d", 8e9}};
@@ -32,7 +29,7 @@ LawStudy small_study(double noise, int bootstrap, uint64_t seed = 1) {
   std::mt19937_64 rng(seed);
   StudyOptions options;
   options.bootstrap_replicates = bootstrap;
-  return run_law_study(test::synthetic_sweep(grid, {"L1", "L3"}, {kL1, kL3}, noise, rng), options, "small");
+  return run_law_study(test::synthetic_sweep(grid, {"L1", "L3"}, {test::kPlantedL1, test::kPlantedL3}, noise, rng), options, "small");
 }
 
 // A prediction interval's 95% is marginal over fits: 400 replicated sweeps (4 models × 3 bits ×
@@ -51,12 +48,12 @@ TEST(LawPredict, PredictionIntervalsCoverNewPoints) {
         for (int cb : calibs) points.push_back({"", std::to_string(n), "t3", "L3", n, b, g, cb, 0.25, 0, NAN});
   int covered = 0, total = 0;
   for (int r = 0; r < 400; ++r) {
-    for (auto& p : points) p.y = test::planted_y(kL3, p.n_params, p.bits, p.group_size, p.calib_samples) + epsilon(rng);
+    for (auto& p : points) p.y = test::planted_y(test::kPlantedL3, p.n_params, p.bits, p.group_size, p.calib_samples) + epsilon(rng);
     StratumFit fit = fit_stratum("L3", Response::Accuracy, points, all_factors());
     ASSERT_TRUE(fit.fitted);
     for (int i = 0; i < 10; ++i, ++total) {
       Configuration c{std::exp(log_n(rng)), bits[rng() % 3], groups[rng() % 3], calibs[rng() % 2]};
-      double y = test::planted_y(kL3, c.n_params, c.bits, c.group_size, c.calib_samples) + epsilon(rng);
+      double y = test::planted_y(test::kPlantedL3, c.n_params, c.bits, c.group_size, c.calib_samples) + epsilon(rng);
       double acc_adj = std::exp(-std::exp(y));
       StratumPrediction p = predict_stratum(fit, c);
       EXPECT_LE(p.natural.low, p.natural.value);

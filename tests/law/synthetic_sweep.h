@@ -16,6 +16,9 @@ namespace qs::test {
 struct PlantedLaw {
   double ln_a = 0, alpha = 0, beta = 0, gamma = 0, delta = 0;
 };
+// The paper's L1 and L3 stratum exponents (law/paper_table.h) with the ln A the tests plant.
+inline constexpr PlantedLaw kPlantedL1{5.8, -0.315, -0.964, -0.040, 0.064};
+inline constexpr PlantedLaw kPlantedL3{6.3, -0.320, -1.200, -0.025, 0.085};
 
 // The planted exponent of one factor (α for N, β for B, δ for G, γ for Cb).
 double planted_exponent(const PlantedLaw& law, law::Factor factor);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "report/table.h"
+#include "test_support.h"
 
 namespace qs::report {
 namespace {
@@ -16,12 +17,6 @@ bool all_escaped(const std::string& markdown, const std::string& specials) {
   return true;
 }
 
-size_t count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-
 TEST(ReportMarkdown, ModelNamesAreShownAsTextNotMarkup) {
   Table table;
   table.headers = {"model", "acc"};
@@ -31,8 +26,8 @@ TEST(ReportMarkdown, ModelNamesAreShownAsTextNotMarkup) {
   const std::string md = render_markdown(table);
   EXPECT_TRUE(all_escaped(md, "<>*`")) << md;
   // No link: the only "](" is the escaped "\](".
-  EXPECT_EQ(count(md, "]("), 1u) << md;
-  EXPECT_EQ(count(md, "\\]("), 1u) << md;
+  EXPECT_EQ(test::count_occurrences(md, "]("), 1) << md;
+  EXPECT_EQ(test::count_occurrences(md, "\\]("), 1) << md;
   EXPECT_NE(md.find("two lines\\|and a pipe"), std::string::npos) << md;
   // Header, rule and three rows: the newline inside a name did not add a table line.
   EXPECT_EQ(std::count(md.begin(), md.end(), '\n'), 6) << md;

@@ -16,12 +16,6 @@
 namespace qs::report {
 namespace {
 
-int count(const std::string& text, const std::string& needle) {
-  int n = 0;
-  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
-  return n;
-}
-
 TEST(ReportSvg, DrawsEveryPointLineAndErrorBar) {
   Plot plot;
   plot.title = "t <&>";
@@ -29,10 +23,10 @@ TEST(ReportSvg, DrawsEveryPointLineAndErrorBar) {
   plot.series.push_back({"b", {2, 4}, {0.2, 0.4}, {0.1, 0.3}, {0.3, 0.5}, false, true, "diamond", -1});
   plot.log2_x = true;
   std::string svg = render_svg(plot);
-  EXPECT_EQ(count(svg, "<svg"), 1);
-  EXPECT_EQ(count(svg, "<circle"), 4);
-  EXPECT_EQ(count(svg, "<polygon"), 2);
-  EXPECT_EQ(count(svg, "<polyline"), 1);
+  EXPECT_EQ(test::count_occurrences(svg, "<svg"), 1);
+  EXPECT_EQ(test::count_occurrences(svg, "<circle"), 4);
+  EXPECT_EQ(test::count_occurrences(svg, "<polygon"), 2);
+  EXPECT_EQ(test::count_occurrences(svg, "<polyline"), 1);
   EXPECT_NE(svg.find("t &lt;&amp;&gt;"), std::string::npos);  // escaped title
   // On a log2 axis 2→4 and 4→8 are the same distance apart.
   std::regex cx("<circle cx=\"([0-9.]+)\"");
@@ -82,7 +76,7 @@ TEST(ReportRender, HtmlHasEveryPlotAndChromiumRendersIt) {
     ASSERT_NE(end, std::string::npos) << "unterminated <svg>";
     std::string svg = html.substr(start, end - start);
     ++plots;
-    EXPECT_GT(count(svg, "<circle") + count(svg, "<polygon"), 0) << "plot " << plots << " has no data marks";
+    EXPECT_GT(test::count_occurrences(svg, "<circle") + test::count_occurrences(svg, "<polygon"), 0) << "plot " << plots << " has no data marks";
   }
   EXPECT_EQ(plots, 17);
   // The exponent plots and the paper comparison name every exponent.

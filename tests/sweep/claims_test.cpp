@@ -27,13 +27,13 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const char* const kGrid = "methods = [\"rtn\"]\nbits = [2, 3, 4, 8]\ngroup_sizes = [32, 128]\n";
+const char* const kClaimsGrid = "methods = [\"rtn\"]\nbits = [2, 3, 4, 8]\ngroup_sizes = [32, 128]\n";
 
 // kTestEvaluation with slower synthetic points, so that two sweeps started together overlap.
 std::string study_text(const std::string& output, double point_seconds) {
   std::string evaluation = test::kTestEvaluation;
   evaluation = evaluation.substr(0, evaluation.find("[sweep]"));
-  return test::tiny_study(output, kGrid, evaluation + "[sweep]\nrunner = \"synthetic\"\nsynthetic_seconds = " +
+  return test::tiny_study(output, kClaimsGrid, evaluation + "[sweep]\nrunner = \"synthetic\"\nsynthetic_seconds = " +
                                              std::to_string(point_seconds) + "\n");
 }
 

@@ -20,13 +20,13 @@ namespace {
 namespace fs = std::filesystem;
 
 // Real points (pipeline runner): the fp baseline and one RTN point, small evaluation.
-const char* const kEvaluation =
+const char* const kCheckpointEvaluation =
     "[evaluation]\ntasks = [\"arc_easy\"]\nlimit = 2\n\n"
     "[perplexity]\ntext = \"${shared}/text/wikitext2/wiki.test.raw\"\nctx = 64\nmax_tokens = 128\n";
 
 TEST(SweepKeepCheckpoints, RerunReplacesItsOwnFolderNeverAForeignOne) {
   test::ScratchDir dir("keep_checkpoints");
-  const std::string text = test::tiny_study("out", "methods = [\"rtn\"]\nbits = [4]\ngroup_sizes = [32]\n", kEvaluation);
+  const std::string text = test::tiny_study("out", "methods = [\"rtn\"]\nbits = [4]\ngroup_sizes = [32]\n", kCheckpointEvaluation);
   std::ofstream(dir.file("study.toml")) << text;
   std::string rtn_id;
   for (const auto& point : expand_grid(parse_study(text, dir.file("study.toml"))))

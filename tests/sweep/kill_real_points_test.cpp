@@ -47,10 +47,10 @@ const int kKillsPerPhase = kSanitizerBuild ? 2 : 4;
 // (session 3). The sanitizer build's 12 kills keep the 13-point grid (group sizes 32 and -1):
 // 253 s under ASan against 402 s for 19 points.
 const int kGroupSizes = kSanitizerBuild ? 2 : 3;
-const std::string kGrid = std::string("methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = ") +
+const std::string kRealGrid = std::string("methods = [\"gptq\", \"rtn\"]\nbits = [3, 4]\ngroup_sizes = ") +
                           (kSanitizerBuild ? "[32, -1]" : "[32, 64, -1]") + "\ncalib_samples = [2, 4]\n";
 // fp + GPTQ (2 bits × groups × 2 calib sizes) + RTN (2 bits × groups)
-const int kGridPoints = 1 + 2 * kGroupSizes * 2 + 2 * kGroupSizes;
+const int kRealGridPoints = 1 + 2 * kGroupSizes * 2 + 2 * kGroupSizes;
 // Multiple choice, single loglikelihood; no [sweep] section: the real pipeline runner.
 const char* const kRealEvaluation =
     "[evaluation]\ntasks = [\"arc_easy\", \"lambada_openai\", \"piqa\"]\nlimit = 4\n\n"
@@ -112,15 +112,15 @@ bool read_until(int fd, const std::string& needle, std::string& output, double t
 
 TEST(SweepKillReal, RandomSigkillsInEveryPhaseLoseNothing) {
   test::ScratchDir dir("kill_real_points");
-  std::ofstream(dir.file("reference.toml")) << test::tiny_study("reference", kGrid, kRealEvaluation);
-  std::ofstream(dir.file("killed.toml")) << test::tiny_study("killed", kGrid, kRealEvaluation);
+  std::ofstream(dir.file("reference.toml")) << test::tiny_study("reference", kRealGrid, kRealEvaluation);
+  std::ofstream(dir.file("killed.toml")) << test::tiny_study("killed", kRealGrid, kRealEvaluation);
   const auto test_start = Clock::now();
 
   auto reference = test::run_quantscale("--threads 1 sweep " + dir.file("reference.toml"));
   ASSERT_EQ(reference.exit_code, 0) << reference.output;
   const double reference_seconds = Seconds(Clock::now() - test_start).count();
   const std::vector<std::string> grid = grid_order(dir.file("reference.toml"));
-  ASSERT_EQ(grid.size(), static_cast<size_t>(kGridPoints));
+  ASSERT_EQ(grid.size(), static_cast<size_t>(kRealGridPoints));
   std::map<std::string, StageSeconds> stages;
   for (const auto& row : test::query_rows(dir.file("reference/results.db"),
                                           "SELECT point_id || ' ' || quantize_seconds || ' ' || ppl_seconds || ' ' || "
@@ -152,7 +152,7 @@ TEST(SweepKillReal, RandomSigkillsInEveryPhaseLoseNothing) {
                                   << kPhases * kKillsPerPhase;
     // Pace the grid so kills reach every kind of point (fp, GPTQ, RTN) and a few points remain
     // for the last restart: with --jobs 1, sometimes let one whole point finish first.
-    const double due = (kills + 1.0) * (kGridPoints - 2) / (kPhases * kKillsPerPhase);
+    const double due = (kills + 1.0) * (kRealGridPoints - 2) / (kPhases * kKillsPerPhase);
     const size_t skip = jobs == 1 && phase != kCommit && finished.size() + 1 < due && pending.size() > 2 ? 1 : 0;
     double skipped_seconds = 0;
     for (size_t i = 0; i < skip; ++i) skipped_seconds += stages.at(pending[i]).total;
@@ -203,7 +203,7 @@ TEST(SweepKillReal, RandomSigkillsInEveryPhaseLoseNothing) {
 
   auto finish = test::run_quantscale("--threads 1 sweep " + dir.file("killed.toml"));
   ASSERT_EQ(finish.exit_code, 0) << finish.output;
-  test::expect_nothing_lost(killed_db, dir.file("reference/results.db"), kGridPoints);
+  test::expect_nothing_lost(killed_db, dir.file("reference/results.db"), kRealGridPoints);
 
   std::string per_phase;
   for (int p = 0; p < kPhases; ++p) per_phase += std::string(p ? ", " : "") + kPhaseNames[p] + " " + std::to_string(kills_in[p]);

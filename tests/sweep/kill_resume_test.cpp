@@ -15,13 +15,13 @@
 namespace qs {
 namespace {
 
-const char* const kGrid = "methods = [\"gptq\", \"rtn\"]\nbits = [2, 3, 4, 8]\ngroup_sizes = [32, 128, -1]\n"
+const char* const kResumeGrid = "methods = [\"gptq\", \"rtn\"]\nbits = [2, 3, 4, 8]\ngroup_sizes = [32, 128, -1]\n"
                           "calib_samples = [8]\n";
-constexpr int kGridPoints = 1 + 12 + 12;
+constexpr int kResumeGridPoints = 1 + 12 + 12;
 constexpr int kKills = 24;
 
 void write_study(const std::string& path, const std::string& output) {
-  std::ofstream(path) << test::tiny_study(output, kGrid);
+  std::ofstream(path) << test::tiny_study(output, kResumeGrid);
 }
 
 TEST(SweepKill, RandomSigkillsLoseNothing) {
@@ -33,7 +33,7 @@ TEST(SweepKill, RandomSigkillsLoseNothing) {
   auto reference = test::run_quantscale("--threads 1 sweep " + dir.file("reference.toml"));
   ASSERT_EQ(reference.exit_code, 0) << reference.output;
   double point_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / kGridPoints;
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / kResumeGridPoints;
 
   // Kill moments drawn uniformly over one mean point duration, so kills land in start-up,
   // inside points, between points and during commits; every other run uses --jobs 2.
@@ -57,7 +57,7 @@ TEST(SweepKill, RandomSigkillsLoseNothing) {
   auto finish = test::run_quantscale("--threads 1 sweep " + dir.file("killed.toml"));
   ASSERT_EQ(finish.exit_code, 0) << finish.output;
 
-  test::expect_nothing_lost(dir.file("killed/results.db"), dir.file("reference/results.db"), kGridPoints);
+  test::expect_nothing_lost(dir.file("killed/results.db"), dir.file("reference/results.db"), kResumeGridPoints);
   std::printf("[ info ] %d SIGKILLs (%.0f ms mean point), restarts completed the grid\n", kills, point_seconds * 1000);
 }
 

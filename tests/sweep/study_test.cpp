@@ -15,7 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const char* const kGrid =
+const char* const kStudyGrid =
     "methods = [\"gptq\", \"rtn\"]\nbits = [2, 3]\ngroup_sizes = [32, \"channel\"]\n"
     "calib_samples = [8, 32]\nseeds = [0, 1]\n";
 
@@ -29,7 +29,7 @@ std::string error_of(const std::string& text) {
 }
 
 TEST(SweepStudy, ParsesTheTinyStudy) {
-  Study study = parse_study(test::tiny_study("out", kGrid), "/tmp/x/study.toml");
+  Study study = parse_study(test::tiny_study("out", kStudyGrid), "/tmp/x/study.toml");
   EXPECT_EQ(study.name, "tiny");
   EXPECT_EQ(study.output_dir, "/tmp/x/out");  // relative to the study file's folder
   ASSERT_EQ(study.models.size(), 1u);
@@ -41,7 +41,7 @@ TEST(SweepStudy, ParsesTheTinyStudy) {
 }
 
 TEST(SweepStudy, MalformedTomlNamesLineAndColumn) {
-  std::string text = test::tiny_study("out", kGrid);
+  std::string text = test::tiny_study("out", kStudyGrid);
   text.insert(text.find("[evaluation]"), "broken = [1, 2\n");
   int line = 1;
   for (char c : text.substr(0, text.find("broken"))) line += c == '\n';
@@ -49,7 +49,7 @@ TEST(SweepStudy, MalformedTomlNamesLineAndColumn) {
 }
 
 TEST(SweepStudy, UnknownKeyIsAnErrorAtItsLine) {
-  std::string text = test::tiny_study("out", kGrid);
+  std::string text = test::tiny_study("out", kStudyGrid);
   text.insert(text.find("limit = 8"), "limits = 8\n");
   int line = 1;
   for (char c : text.substr(0, text.find("limits"))) line += c == '\n';
@@ -59,13 +59,13 @@ TEST(SweepStudy, UnknownKeyIsAnErrorAtItsLine) {
 }
 
 TEST(SweepStudy, UnknownTask) {
-  std::string text = test::tiny_study("out", kGrid);
+  std::string text = test::tiny_study("out", kStudyGrid);
   text.replace(text.find("\"piqa\""), 6, "\"piqaa\"");
   EXPECT_THAT(error_of(text), HasSubstr("unknown task 'piqaa'"));
 }
 
 TEST(SweepStudy, MissingModelPath) {
-  std::string text = test::tiny_study("out", kGrid);
+  std::string text = test::tiny_study("out", kStudyGrid);
   text.replace(text.find("tinystories-656k"), 16, "no-such-model");
   std::string error = error_of(text);
   EXPECT_THAT(error, HasSubstr("model folder not found"));
@@ -98,7 +98,7 @@ TEST(SweepStudy, WrongTypesAndValues) {
 }
 
 TEST(SweepGrid, BaselineOnceRtnIgnoresCalibration) {
-  Study study = parse_study(test::tiny_study("out", kGrid), "study.toml");
+  Study study = parse_study(test::tiny_study("out", kStudyGrid), "study.toml");
   std::vector<SweepPoint> grid = expand_grid(study);
   // 1 fp + gptq 2 bits × 2 groups × 2 Cb × 2 seeds + rtn 2 bits × 2 groups.
   ASSERT_EQ(grid.size(), 1u + 16u + 4u);
@@ -123,9 +123,9 @@ TEST(SweepGrid, BaselineOnceRtnIgnoresCalibration) {
 }
 
 TEST(SweepGrid, PointIdsDependOnSettingsNotOnPaths) {
-  std::vector<SweepPoint> a = expand_grid(parse_study(test::tiny_study("out", kGrid), "/a/study.toml"));
-  std::vector<SweepPoint> b = expand_grid(parse_study(test::tiny_study("elsewhere", kGrid), "/b/other.toml"));
-  std::string changed_limit = test::tiny_study("out", kGrid);
+  std::vector<SweepPoint> a = expand_grid(parse_study(test::tiny_study("out", kStudyGrid), "/a/study.toml"));
+  std::vector<SweepPoint> b = expand_grid(parse_study(test::tiny_study("elsewhere", kStudyGrid), "/b/other.toml"));
+  std::string changed_limit = test::tiny_study("out", kStudyGrid);
   changed_limit.replace(changed_limit.find("limit = 8"), 9, "limit = 9");
   std::vector<SweepPoint> c = expand_grid(parse_study(changed_limit, "/a/study.toml"));
   ASSERT_EQ(a.size(), b.size());
