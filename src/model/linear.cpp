@@ -21,20 +21,26 @@ int64_t tile_rows(int64_t out, int64_t in) {
   return std::min(rows, out);
 }
 
-// Output rows per task of the small-batch product: a multiple of every vector width (16 fp32
-// lanes), many tasks per thread for out ≥ 1024, and 256 bytes of y per token — no two threads
-// write one cache line.
+// The small-batch product splits the output rows between the threads in whole chunks of this
+// many: a multiple of every vector width (16 fp32 lanes), and 256 bytes of y per token — no
+// two threads write one cache line.
 constexpr int64_t kProductRows = 64;
 
 std::atomic<bool> g_small_batch{true};
 std::atomic<bool> g_thread_tiles{true};
 
-// y[:, r] (+)= x · Wᵀ via accumulate_product, parallel over output row chunks.
+// y[:, r] (+)= x · Wᵀ via accumulate_product, one call per thread on a contiguous range of
+// whole 64-row chunks: a stored form whose rows are not contiguous in memory (GPTQ's
+// input-major qweight) is then read along its rows over the whole range.
 void small_batch_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y) {
   const int64_t out = w.out_features(), chunks = (out + kProductRows - 1) / kProductRows;
-#pragma omp parallel for schedule(static) if (worth_parallel(n_tokens * out * w.in_features()))
-  for (int64_t c = 0; c < chunks; ++c)
-    w.accumulate_product(x, n_tokens, c * kProductRows, std::min(out, (c + 1) * kProductRows), y);
+#pragma omp parallel if (worth_parallel(n_tokens * out * w.in_features()))
+  {
+    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
+    const int64_t share = (chunks + threads - 1) / threads * kProductRows;
+    const int64_t begin = std::min(out, thread * share), end = std::min(out, begin + share);
+    if (begin < end) w.accumulate_product(x, n_tokens, begin, end, y);
+  }
 }
 
 // Floats of one thread's tile in tiled_forward: 1 MiB, the L2 of one core here, so sgemm packs
