@@ -6,7 +6,8 @@
 // down to minutes. Per stage: wall and CPU seconds, FLOPs counted from the shapes
 // (bench_support.h: ForwardFlops; GPTQ's phases below), the fraction of the sgemm / dgemm peak
 // measured in the same run, and the peak RSS. docs/engine.md ("A whole sweep point") records it.
-//   QS_POINT_CB=8 ./build/bench/qs_bench --benchmark_filter=Point   (~25 min on 2 cores)
+//   QS_POINT_CB=8 ./build/bench/qs_bench --benchmark_filter=Point
+// (54 min on the shared 2-core VM at load 4-9 with QS_POINT_LIMIT=8; GPTQ is 31 of them.)
 // Environment: QS_POINT_CB (calibration windows of 2048 tokens, default 8), QS_POINT_LIMIT
 // (documents per task, default 20), QS_POINT_MMLU_LIMIT (per MMLU subject, default 1: 57
 // documents), QS_POINT_PPL_TOKENS (perplexity tokens, default 8192: 4 windows), QS_POINT_LAYERS
