@@ -9,15 +9,14 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "core/atomic_file.h"
-#include "core/blas.h"
 #include "core/shared_paths.h"
 #include "io/random_checkpoint.h"
 #include "model/token_scorer.h"
@@ -25,40 +24,12 @@
 
 namespace {
 
-using qs::blas::Trans;
-
 constexpr int64_t kWindow = 512;
 
-// Peak resident set since the last reset (VmHWM), bytes.
-int64_t peak_rss_bytes() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6)) * 1024;
-  return 0;
-}
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-double sgemm_gflops(int m, int n, int k) {
-  std::vector<float> a(static_cast<size_t>(m) * k, 0.5f), b(static_cast<size_t>(n) * k, 0.25f), c(static_cast<size_t>(m) * n);
-  qs::blas::sgemm(Trans::No, Trans::Yes, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, c.data(), n);  // warm-up
-  const auto start = std::chrono::steady_clock::now();
-  int reps = 0;
-  do {
-    qs::blas::sgemm(Trans::No, Trans::Yes, m, n, k, 1.0f, a.data(), k, b.data(), k, 0.0f, c.data(), n);
-    ++reps;
-  } while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(300));
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return 2.0 * m * n * k * reps / seconds / 1e9;
-}
-
-// sgemm peak at n = 2048 (square): the best of `runs` 300 ms measurements (single ones vary
-// by +-4 % on this 2-core VM).
-double measure_sgemm_peak(int runs) {
-  double best = 0;
-  for (int r = 0; r < runs; ++r) best = std::max(best, sgemm_gflops(2048, 2048, 2048));
-  return best;
-}
+using qs::bench_support::measure_sgemm_peak;
+using qs::bench_support::peak_rss_bytes;
+using qs::bench_support::reset_peak_rss;
+using qs::bench_support::sgemm_gflops;
 
 // The peak measured once per run (best of three), for the sgemm-at-model-shapes table.
 double sgemm_peak() {
@@ -84,17 +55,10 @@ std::string model_dir(const std::string& name) {
   return dir;
 }
 
-// Multiply-adds ×2 of one prefill of `windows` causal windows of `window` tokens with logits at
-// every position: 2 · (non-embedding weights + lm_head) per token — the input embedding is a
-// lookup, not a product — plus attention, QKᵀ and AV over the keys up to each position:
-// 2 · 2 · q_dim · Σ_{t<window} (t + 1) per layer and window.
+// One prefill of `windows` causal windows of `window` tokens with logits at every position
+// (bench_support.h: ForwardFlops).
 double forward_flops(const qs::ModelConfig& config, int64_t windows, int64_t window) {
-  const auto count = config.parameter_count();
-  const double lm_head = static_cast<double>(config.vocab_size) * static_cast<double>(config.d_model);
-  const double per_token = 2.0 * (static_cast<double>(count.non_embedding) + lm_head);
-  const double keys = static_cast<double>(window) * static_cast<double>(window + 1) / 2;
-  const double attention = 4.0 * static_cast<double>(config.q_dim()) * keys * static_cast<double>(config.n_layers);
-  return static_cast<double>(windows) * (per_token * static_cast<double>(window) + attention);
+  return static_cast<double>(windows) * qs::bench_support::ForwardFlops(config).sequence(window, 0, window);
 }
 
 void BM_ForwardPrefill(benchmark::State& state, const std::string& name) {

@@ -1,19 +1,18 @@
 // GPTQ wall time against the calibration forward alone, with the per-phase split and peak RSS,
 // on the shipped TinyStories model and on a random BF16 checkpoint with all of Qwen3-0.6B's
 // shapes (28 layers, d_model 1024, 16 heads / 8 KV heads of 128, d_ff 3072, q/k norms, vocab
-// 151936; Qwen3's tokenizer), written once to the temporary folder by the project's writer.
+// 151936; Qwen3's tokenizer), written once per run to a scratch folder removed at exit.
 // Two baselines: "forward" = what model(calib) costs a user (embed + every block + final norm +
 // lm_head logits over the calibration windows) and "blocks" = the decoder blocks only.
 //   OMP_NUM_THREADS=2 ./build/bench/qs_bench --benchmark_filter=Gptq   (~30 min on 2 cores)
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
-#include <filesystem>
+#include <algorithm>
 
+#include "bench_support.h"
 #include "core/atomic_file.h"
 #include "core/shared_paths.h"
 #include "core/stage_timer.h"
-#include "io/random_checkpoint.h"
 #include "model/transformer.h"
 #include "quant/calibration.h"
 #include "quant/quantize_model.h"
@@ -24,15 +23,9 @@ namespace {
 using qs::seconds_since;
 using Clock = qs::SteadyClock;
 
-// CPU seconds of this process (all threads, user + system). On a shared machine a stage's wall
-// time depends on what else runs; its CPU time much less, so the before/after ratios of
-// docs/quant.md are CPU-time ratios with OMP_NUM_THREADS=1 (one thread: no spin-waiting).
-double process_cpu_seconds() {
-  struct rusage usage {};
-  getrusage(RUSAGE_SELF, &usage);
-  const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+// CPU seconds: the before/after ratios of docs/quant.md are CPU-time ratios with
+// OMP_NUM_THREADS=1 (one thread: no spin-waiting).
+using qs::bench_support::process_cpu_seconds;
 
 struct ForwardSeconds {
   double full = 0;    // embed + blocks + final norm + logits
@@ -136,19 +129,7 @@ void BM_GptqShippedModel(benchmark::State& state) {
 }
 BENCHMARK(BM_GptqShippedModel)->Arg(0)->Arg(1)->ArgName("true_sequential")->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
-// A random BF16 checkpoint with Qwen3-0.6B's shapes and `layers` decoder blocks (28: the real depth).
-std::string qwen3_shapes_checkpoint(int64_t layers) {
-  const std::string suffix = layers == 28 ? "" : "_" + std::to_string(layers) + "l";
-  const std::string dir = std::filesystem::temp_directory_path() / ("qs_bench_qwen3_0.6b_random" + suffix);
-  if (!std::filesystem::exists(dir + "/model.safetensors")) {
-    const qs::TinyShape shape{1024, layers, 16, 8, 128, 3072, 151936, 40960};
-    const std::string config = qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json"));
-    qs::write_random_checkpoint(dir, qs::shrink_config_json(config, shape), {.dtype = qs::DType::BF16});
-    std::filesystem::copy_file(qs::shared_path("hf/Qwen-Qwen3-tokenizer/tokenizer.json"), dir + "/tokenizer.json",
-                               std::filesystem::copy_options::overwrite_existing);
-  }
-  return dir;
-}
+using qs::bench_support::qwen3_shapes_checkpoint;
 
 void BM_GptqQwen3_0_6B(benchmark::State& state) {
   run_gptq(state, qwen3_shapes_checkpoint(28), bench_options(state.range(1), 512, state.range(0) != 0));

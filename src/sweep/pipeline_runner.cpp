@@ -17,13 +17,13 @@
 #include "tokenizer/tokenizer.h"
 
 namespace qs {
-namespace {
 
 // The fp baseline takes the checkpoint the folder already mapped; other points quantize it in
 // memory (exported only when checkpoints are kept) and are evaluated without a reload. The
 // calibration text is tokenized here with the point's one tokenizer.
-std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint& point, const PointContext& context,
-                                           ModelFolder folder, const Tokenizer& tokenizer, PointResult& result) {
+std::unique_ptr<Transformer> quantize_point(const Study& study, const SweepPoint& point, const PointContext& context,
+                                            ModelFolder folder, const Tokenizer& tokenizer, PointResult& result,
+                                            QuantizeReport* report_out) {
   if (point.is_baseline()) return Transformer::load(std::move(folder).take_checkpoint());
   QuantizeOptions options;
   options.method = point.method;
@@ -53,12 +53,13 @@ std::unique_ptr<Transformer> prepare_model(const Study& study, const SweepPoint&
                                                                           : layer.gptq_loss;
     result.quant.layers.push_back({layer.name, error, layer.bits_per_weight});
   }
+  if (report_out) *report_out = report;
   return std::move(quantized.model);
 }
 
 // WikiText-2 perplexity as the GPTQ paper measures it: the whole text tokenized once (with the
 // tokenizer's special tokens), disjoint windows of ctx tokens (stride = ctx), token-weighted.
-void measure_perplexity(const Study& study, TransformerLM& lm, PointResult& result) {
+void measure_point_perplexity(const Study& study, TransformerLM& lm, PointResult& result) {
   std::vector<int32_t> tokens = lm.tokenizer().encode(read_file(study.ppl_text), true);
   if (study.ppl_max_tokens > 0 && static_cast<int64_t>(tokens.size()) > study.ppl_max_tokens)
     tokens.resize(static_cast<size_t>(study.ppl_max_tokens));
@@ -68,6 +69,8 @@ void measure_perplexity(const Study& study, TransformerLM& lm, PointResult& resu
   result.ppl_tokens = ppl.n_scored;
   if (!std::isfinite(result.ppl)) throw Error(study.ppl_text, "perplexity is not finite");
 }
+
+namespace {
 
 // One row per metric of every task; the primary metric is the law's Acc.
 void record_metrics(const EvalResults& results, PointResult& result) {
@@ -82,6 +85,16 @@ void record_metrics(const EvalResults& results, PointResult& result) {
 
 }  // namespace
 
+void evaluate_point_tasks(const Study& study, LanguageModel& lm, PointResult& result) {
+  EvalOptions options;
+  options.tasks = study.tasks;
+  if (study.shots >= 0) options.shots = study.shots;
+  if (study.limit > 0) options.limit = study.limit;
+  options.task_config = study.task_config;
+  options.progress = false;
+  record_metrics(run_evaluation(lm, options), result);
+}
+
 void PipelineRunner::run(const Study& study, const SweepPoint& point, const PointContext& context, PointResult& result) {
   omp_set_num_threads(std::max(1, context.threads));
   // One read of the folder (config.json, safetensors headers) and one tokenizer per point.
@@ -90,24 +103,18 @@ void PipelineRunner::run(const Study& study, const SweepPoint& point, const Poin
   std::unique_ptr<Tokenizer> tokenizer = Tokenizer::load(point.model_path);
 
   auto start = StageTimer::now();
-  std::unique_ptr<Transformer> model = prepare_model(study, point, context, std::move(folder), *tokenizer, result);
+  std::unique_ptr<Transformer> model = quantize_point(study, point, context, std::move(folder), *tokenizer, result);
   result.quantize_seconds = seconds_since(start);
   TransformerLM lm(std::move(model), std::move(tokenizer));
 
   if (!study.ppl_text.empty()) {
     start = StageTimer::now();
-    measure_perplexity(study, lm, result);
+    measure_point_perplexity(study, lm, result);
     result.ppl_seconds = seconds_since(start);
   }
   if (!study.tasks.empty()) {
     start = StageTimer::now();
-    EvalOptions options;
-    options.tasks = study.tasks;
-    if (study.shots >= 0) options.shots = study.shots;
-    if (study.limit > 0) options.limit = study.limit;
-    options.task_config = study.task_config;
-    options.progress = false;
-    record_metrics(run_evaluation(lm, options), result);
+    evaluate_point_tasks(study, lm, result);
     result.eval_seconds = seconds_since(start);
   }
 }
