@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_support.h"
 #include "core/atomic_file.h"
 #include "core/blas.h"
 #include "core/shared_paths.h"
@@ -52,19 +53,8 @@ double measure_read_bandwidth() {
   return best;
 }
 
-double sgemm_peak_gflops() {
-  const int n = 2048;
-  std::vector<float> a(static_cast<size_t>(n) * n, 0.5f), b(a), c(a.size());
-  double best = 0;
-  for (int run = 0; run < 3; ++run) {
-    const auto start = Clock::now();
-    qs::blas::sgemm(qs::blas::Trans::No, qs::blas::Trans::Yes, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
-    best = std::max(best, 2.0 * n * n * n / seconds_since(start) / 1e9);
-  }
-  return best;
-}
 
-// Random checkpoints of Qwen3-0.6B's shapes, written once to the temporary folder: "f32" and
+// Random checkpoints of Qwen3-0.6B's shapes, written once per run to the scratch folder: "f32" and
 // "bf16" dense, and "gptq4", the GPTQ 4-bit g128 export of the BF16 one by the project's own
 // quantizer (RTN: the same format and kernels as GPTQ's codes); "gptq4_lm_head" with the lm_head
 // quantized too (--lm-head). Qwen3 ships bf16 weights, and a
@@ -72,7 +62,7 @@ double sgemm_peak_gflops() {
 // stored, so the BF16 source gives the lm_head a real GPTQ checkpoint of it has.
 std::string model_dir(const std::string& format) {
   const auto dense = [](qs::DType dtype, const std::string& name) {
-    const std::string dir = (std::filesystem::temp_directory_path() / name).string();
+    const std::string dir = (std::filesystem::path(qs::bench_support::scratch_dir()) / name).string();
     if (!std::filesystem::exists(dir + "/model.safetensors"))
       qs::write_random_checkpoint(dir, qs::read_file(qs::shared_path("hf/Qwen-Qwen3-0.6B/config.json")),
                                   {.dtype = dtype, .seed = 1});
@@ -82,7 +72,7 @@ std::string model_dir(const std::string& format) {
   const std::string bf16 = dense(qs::DType::BF16, "qs_bench_qwen3-0.6b-bf16");
   if (format == "bf16") return bf16;
   const bool lm_head = format == "gptq4_lm_head";  // quantize --lm-head
-  const std::string gptq = (std::filesystem::temp_directory_path() /
+  const std::string gptq = (std::filesystem::path(qs::bench_support::scratch_dir()) /
                             (lm_head ? "qs_bench_qwen3-0.6b-bf16-gptq4-g128-lm-head" : "qs_bench_qwen3-0.6b-bf16-gptq4-g128"))
                                .string();
   if (!std::filesystem::exists(gptq + "/config.json")) {
@@ -98,13 +88,6 @@ std::string model_dir(const std::string& format) {
   return gptq;
 }
 
-// Process CPU seconds (all threads): on the shared machine a descheduled process shows in wall
-// time but not here, so CPU seconds per step say what a step costs when it runs.
-double cpu_seconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
 
 struct StepTiming {
   double wall = 0, cpu = 0;  // per step
@@ -131,7 +114,7 @@ StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode
   std::vector<float> logits(static_cast<size_t>(batch * vocab));
   int64_t steps = 0;
   const auto start = Clock::now();
-  const double cpu_start = cpu_seconds();
+  const double cpu_start = qs::bench_support::process_cpu_seconds();
   while (steps < 2 || (seconds_since(start) < min_seconds && steps < 64)) {
     const std::vector<float> hidden = model.forward(next, step);
     model.logits(hidden.data(), batch, logits.data());
@@ -141,7 +124,7 @@ StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode
     }
     ++steps;
   }
-  StepTiming timing{seconds_since(start) / static_cast<double>(steps), (cpu_seconds() - cpu_start) / static_cast<double>(steps)};
+  StepTiming timing{seconds_since(start) / static_cast<double>(steps), (qs::bench_support::process_cpu_seconds() - cpu_start) / static_cast<double>(steps)};
   qs::set_linear_paths({});
   return timing;
 }
@@ -151,7 +134,7 @@ StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode
 void BM_Decode(benchmark::State& state, const std::string& format) {
   const int64_t batch = state.range(0);
   double bandwidth = measure_read_bandwidth();
-  const double peak = sgemm_peak_gflops();
+  const double peak = qs::bench_support::measure_sgemm_peak(3);
   auto model = qs::load_model(model_dir(format));
   decode_steps(*model, 1, true, 0);  // page the weights in
   StepTiming fresh, old;
@@ -265,7 +248,7 @@ void BM_PrefillGptqVsF32(benchmark::State& state) {
   state.counters["gptq4_rows_tiles_tok/s"] = median(gptq_old_rate);
   state.counters["gptq4/f32"] = median(gptq_rate) / median(f32_rate);
   state.counters["gptq4_rows_tiles/f32"] = median(gptq_old_rate) / median(f32_rate);
-  state.counters["sgemm_peak_GFLOP/s"] = sgemm_peak_gflops();
+  state.counters["sgemm_peak_GFLOP/s"] = qs::bench_support::measure_sgemm_peak(3);
 }
 
 BENCHMARK(BM_PrefillGptqVsF32)->Arg(1)->Arg(5)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
