@@ -1,5 +1,5 @@
 // Decode (greedy generation) speed at Qwen3-0.6B shapes, F32 and GPTQ 4-bit g128, at batch 1
-// and 32, on the decode path (model/linear.h: accumulate_product) and on the widen + sgemm
+// and 32 (GPTQ also 8, the evaluator's generation batch), on the decode path (model/linear.h: accumulate_product) and on the widen + sgemm
 // path of before (set_linear_paths), beside a memory-bandwidth probe and the sgemm peak measured
 // in the same run. The bandwidth bound of a decode step is the bytes of weights it must read
 // (every linear and the lm_head; an untied embedding's rows only for the step's tokens) over the
@@ -163,8 +163,8 @@ void BM_Decode(benchmark::State& state, const std::string& format) {
 
 BENCHMARK_CAPTURE(BM_Decode, f32, std::string("f32"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decode, bf16, std::string("bf16"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Decode, gptq4_g128, std::string("gptq4"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_Decode, gptq4_g128_lm_head, std::string("gptq4_lm_head"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, gptq4_g128, std::string("gptq4"))->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_Decode, gptq4_g128_lm_head, std::string("gptq4_lm_head"))->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 // One linear of Qwen3-0.6B's MLP (gate: 3072 × 1024) at n tokens: accumulate_product (parallel
 // over 64-row chunks, as the linear op runs it) against widen + sgemm; where the ratio crosses 1

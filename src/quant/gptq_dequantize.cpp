@@ -188,10 +188,26 @@ void FusedTiles(const PackedGptqView& w, const int32_t* run_group, const float* 
   }
 }
 
-// More tokens: the column strip W[o .. o + N, :]ᵀ is dequantized once into `strip` (in · N
-// floats, L2-resident), then streamed once per 8 tokens.
+// 5–8 tokens: one run's 32 inputs of N columns, dequantized once into `strip` (32 · N floats,
+// L1-resident), feed T tokens' FMAs into y's tile (x: the T tokens' rows, at the run's inputs).
 template <int T>
-void StripTokens(const float* strip, int64_t in, int64_t out, const float* x, int64_t o, float* y) {
+void RunStripTokens(const float* strip, int64_t in, int64_t out, const float* x, int64_t o, float* y) {
+  const DF df;
+  const int64_t n = static_cast<int64_t>(hn::Lanes(df));
+  VF acc[T];
+  for (int t = 0; t < T; ++t) acc[t] = hn::LoadU(df, y + t * out + o);
+  for (int k = 0; k < 32; ++k) {
+    const VF weight = hn::LoadU(df, strip + k * n);
+    for (int t = 0; t < T; ++t) acc[t] = hn::MulAdd(weight, hn::Set(df, x[t * in + k]), acc[t]);
+  }
+  for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, y + t * out + o);
+}
+
+// More tokens: the column strip W[o .. o + N, :]ᵀ is dequantized once into `strip` (in · N
+// floats, L2-resident), then streamed once per 8 tokens; with 9–32 tokens the arithmetic hides
+// the strip order's slower reads, and y's tile is loaded once, not once per run.
+template <int T>
+void ColumnStripTokens(const float* strip, int64_t in, int64_t out, const float* x, int64_t o, float* y) {
   const DF df;
   const int64_t n = static_cast<int64_t>(hn::Lanes(df));
   VF acc[T];
@@ -218,14 +234,29 @@ void VectorColumns(const PackedGptqView& w, const int32_t* run_group, const floa
     FusedTiles<kBits, 1>(w, run_group, x, n_tokens, tiled_end, col_end, y);
     return;
   }
+  if (n_tokens <= 8) {  // run by run as the fused tiles; each run's strip used by every token
+    float strip[32 * HWY_MAX_BYTES / sizeof(float)];
+    for (int64_t run = 0; run < in / 32; ++run)
+      for (int64_t o = col_begin; o < col_end; o += n) {
+        RunInputs<kBits, 1>(w, run_group, run, o,
+                            [&](int64_t i, const VF* weight) { hn::StoreU(weight[0], df, strip + (i - run * 32) * n); });
+        const float* xr = x + run * 32;
+        if (n_tokens == 8) {
+          RunStripTokens<8>(strip, in, out, xr, o, y);
+          continue;
+        }
+        for (int64_t t = 0; t < n_tokens; ++t) RunStripTokens<1>(strip, in, out, xr + t * in, o, y + t * out);
+      }
+    return;
+  }
   thread_local std::vector<float> strip;
   strip.resize(static_cast<size_t>(in * n));
   for (int64_t o = col_begin; o < col_end; o += n) {
     float* s = strip.data();
     ForEachInput<kBits, 1>(w, run_group, o, [&](int64_t i, const VF* weight) { hn::StoreU(weight[0], df, s + i * n); });
     int64_t t = 0;
-    for (; t + 8 <= n_tokens; t += 8) StripTokens<8>(s, in, out, x + t * in, o, y + t * out);
-    for (; t < n_tokens; ++t) StripTokens<1>(s, in, out, x + t * in, o, y + t * out);
+    for (; t + 8 <= n_tokens; t += 8) ColumnStripTokens<8>(s, in, out, x + t * in, o, y + t * out);
+    for (; t < n_tokens; ++t) ColumnStripTokens<1>(s, in, out, x + t * in, o, y + t * out);
   }
 }
 #endif
