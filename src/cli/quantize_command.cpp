@@ -74,7 +74,7 @@ const CommandRegistration quantize_registration{Command{
       sub.add_option("--activation-budget", args->activation_budget_gib,
                      "GiB of d_ff-wide MLP activations --true-sequential may hold for all calibration tokens; above, "
                      "they are recomputed per batch (same codes; default: a quarter of physical memory)")
-          ->check(CLI::NonNegativeNumber);
+          ->check(CLI::Range(0.0, 1048576.0));  // GiB, up to 1 PiB (NonNegativeNumber's message prints DBL_MAX)
       sub.add_flag("--lm-head", o.quantize_lm_head,
                    "quantize the output projection too (GPTQModel's lm_head=True, which vLLM reads; stored untied; "
                    "docs/quant.md)");
