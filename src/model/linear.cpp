@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <omp.h>
 #include <vector>
 
 #include "core/blas.h"
@@ -33,12 +32,10 @@ std::atomic<bool> g_thread_tiles{true};
 // whole 64-row chunks: a stored form whose rows are not contiguous in memory (GPTQ's
 // input-major qweight) is then read along its rows over the whole range.
 void small_batch_forward(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y) {
-  const int64_t out = w.out_features(), chunks = (out + kProductRows - 1) / kProductRows;
+  const int64_t out = w.out_features();
 #pragma omp parallel if (worth_parallel(n_tokens * out * w.in_features()))
   {
-    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
-    const int64_t share = (chunks + threads - 1) / threads * kProductRows;
-    const int64_t begin = std::min(out, thread * share), end = std::min(out, begin + share);
+    const auto [begin, end] = thread_share(out, kProductRows);
     if (begin < end) w.accumulate_product(x, n_tokens, begin, end, y);
   }
 }
@@ -59,9 +56,7 @@ void thread_tiled_forward(const WeightMatrix& w, const float* x, int64_t n_token
   const bool parallel = worth_threaded_product(n_tokens * out * in);
 #pragma omp parallel if (parallel)
   {
-    const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
-    const int64_t share = ((out + threads - 1) / threads + 15) / 16 * 16;
-    const int64_t begin = std::min(out, thread * share), end = std::min(out, begin + share);
+    const auto [begin, end] = thread_share(out, 16);
     const int64_t rows = std::max<int64_t>(16, kThreadTileFloats / std::max<int64_t>(in, 1) / 16 * 16);
     std::vector<float> tile(static_cast<size_t>(std::min(rows, std::max<int64_t>(end - begin, 0)) * in));
     for (int64_t r0 = begin; r0 < end; r0 += rows) {

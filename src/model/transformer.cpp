@@ -44,6 +44,15 @@ int block_stage_of(LinearRole role) {
   }
 }
 
+// The factory's weight for `prefix`, checked to be [out, in].
+std::unique_ptr<WeightMatrix> factory_weight(const WeightFactory& factory, const Checkpoint& checkpoint,
+                                             const std::string& prefix, int64_t out, int64_t in) {
+  std::unique_ptr<WeightMatrix> weight = factory(checkpoint, prefix, out, in);
+  require(weight && weight->out_features() == out && weight->in_features() == in, checkpoint.dir(),
+          "weight factory returned a wrong shape for '" + prefix + "'");
+  return weight;
+}
+
 }  // namespace
 
 std::unique_ptr<Transformer> Transformer::load(const std::string& dir, const WeightFactory& factory) {
@@ -67,11 +76,7 @@ std::unique_ptr<Transformer> Transformer::load(Checkpoint checkpoint, const Weig
   } else {
     // Through the factory: a GPTQ checkpoint may carry a quantized lm_head (GPTQModel's
     // "lm_head": true; quantize --lm-head), stored untied as "<lm_head>.qweight" ...
-    const std::string head = config.lm_head_prefix();
-    model->untied_lm_head_ = factory(ckpt, head, config.vocab_size, config.d_model);
-    require(model->untied_lm_head_ && model->untied_lm_head_->out_features() == config.vocab_size &&
-                model->untied_lm_head_->in_features() == config.d_model,
-            ckpt.dir(), "weight factory returned a wrong shape for '" + head + "'");
+    model->untied_lm_head_ = factory_weight(factory, ckpt, config.lm_head_prefix(), config.vocab_size, config.d_model);
     model->lm_head_ = model->untied_lm_head_.get();
   }
   for (int64_t l = 0; l < config.n_layers; ++l) {
@@ -86,9 +91,7 @@ std::unique_ptr<Transformer> Transformer::load(Checkpoint checkpoint, const Weig
     for (const LinearSpec& spec : arch.linears) {
       auto [out, in] = config.linear_shape(spec.role);
       const std::string linear_prefix = prefix + std::string(spec.name);
-      Linear linear{spec.role, std::string(spec.name), factory(ckpt, linear_prefix, out, in), {}};
-      require(linear.weight && linear.weight->out_features() == out && linear.weight->in_features() == in,
-              ckpt.dir(), "weight factory returned a wrong shape for '" + linear_prefix + "'");
+      Linear linear{spec.role, std::string(spec.name), factory_weight(factory, ckpt, linear_prefix, out, in), {}};
       if (config.linear_has_bias(spec.role)) linear.bias = load_vector(ckpt, linear_prefix + ".bias", out);
       layer.linears.push_back(std::move(linear));
     }
