@@ -4,6 +4,9 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/cpu_dispatch.h"
@@ -148,19 +151,121 @@ void ScalarColumns(const PackedGptqView& w, const float* x, int64_t n_tokens, in
 }
 
 #if !HWY_HAVE_SCALABLE
-// T ≤ 4 tokens over columns [col_begin, col_end) (whole tiles of C vectors), run by run: for each
-// 32-input run, every tile's C column vectors are dequantized in registers and feed T FMAs into
-// y's tile. The packed words are thus read along their rows (the output dimension, contiguous),
-// one stream per word row, instead of down a 16-column strip of the whole matrix — which the
-// hardware prefetchers followed badly: a step of the Qwen3-0.6B-shape model read its 229 MB of
-// packed weights at a third of the bandwidth.
+// Where code k of a 32-input run sits in its word: word index, bit shift, and the power of two
+// the masked code keeps (CodeInPlace). A code that fills its word's top bits, or straddles two
+// words (3 bits: k = 10, 21), is shifted down instead (exponent 0).
+struct CodeSlot {
+  int word, shift, exponent;
+};
+template <int kBits>
+constexpr CodeSlot code_slot(int k) {
+  const int bit = k * kBits, shift = bit & 31;
+  return {bit >> 5, shift, shift + kBits < 32 ? shift : 0};
+}
+
+// code · 2^exponent of input K for the Lanes(DF) columns whose run word j is at words[j · out],
+// as fp32, exactly (at most 8 significant bits): masked in place and converted — two
+// instructions, no shift — or shifted down (top code) or joined (straddling code). K is a
+// template argument so that masks and shifts are immediates in the unrolled run.
+template <int kBits, int K>
+HWY_INLINE VF CodeInPlace(const int32_t* words, int64_t out) {
+  const DF df;
+  const DI di;
+  const DU du;
+  constexpr uint32_t mask = (1u << kBits) - 1;
+  constexpr CodeSlot slot = code_slot<kBits>(K);
+  const auto word = hn::BitCast(du, hn::LoadU(di, words + slot.word * out));
+  if constexpr (slot.shift + kBits < 32) {
+    return hn::ConvertTo(df, hn::BitCast(di, hn::And(word, hn::Set(du, mask << slot.shift))));
+  } else if constexpr (slot.shift + kBits == 32) {
+    return hn::ConvertTo(df, hn::BitCast(di, hn::ShiftRight<slot.shift>(word)));
+  } else {
+    const auto next = hn::BitCast(du, hn::LoadU(di, words + (slot.word + 1) * out));
+    const auto joined = hn::Or(hn::ShiftRight<slot.shift>(word), hn::ShiftLeft<32 - slot.shift>(next));
+    return hn::ConvertTo(df, hn::BitCast(di, hn::And(joined, hn::Set(du, mask))));
+  }
+}
+
+// f(std::integral_constant<int, K>) for K = 0 .. 31 in order, unrolled.
+template <class F, int... K>
+HWY_INLINE void ForEachRunInput(const F& f, std::integer_sequence<int, K...>) {
+  (f(std::integral_constant<int, K>{}), ...);
+}
+
+// The inputs as the scaled runs read them: x'[t, i] = x[t, i] · 2^−exponent(i mod 32), so that
+// code · 2^exponent · x' = code · x (exact: a power of two), and each run's Σ x in fp32.
+template <int kBits>
+void PrescaleInputs(const float* x, int64_t n_tokens, int64_t in, std::vector<float>& prescaled,
+                    std::vector<float>& run_sum) {
+  prescaled.resize(static_cast<size_t>(n_tokens * in));
+  run_sum.resize(static_cast<size_t>(n_tokens * (in / 32)));
+  float factor[32];
+  for (int k = 0; k < 32; ++k) factor[k] = std::ldexp(1.0f, -code_slot<kBits>(k).exponent);
+  for (int64_t t = 0; t < n_tokens; ++t)
+    for (int64_t run = 0; run < in / 32; ++run) {
+      const float* xr = x + t * in + run * 32;
+      float sum = 0.0f;
+      for (int k = 0; k < 32; ++k) {
+        prescaled[static_cast<size_t>(t * in + run * 32 + k)] = xr[k] * factor[k];
+        sum += xr[k];
+      }
+      run_sum[static_cast<size_t>(t * (in / 32) + run)] = sum;
+    }
+}
+
+// One run of a single group (scale s, zero z per column) for T tokens and C column vectors:
+// y += s · (Σ_k code_k · x_k − z · Σ_k x_k), the GPTQ formula with the scale and zero applied
+// once per run instead of once per weight. The inner loop is a mask, a conversion and an FMA per
+// vector of weights (five instructions with the per-weight formula); the price is the error
+// bound: γ · |s| · Σ (code + |z|) · |x| instead of γ · Σ |s · (code − z) · x| (docs/engine.md).
 template <int kBits, int T, int C>
-void FusedRuns(const PackedGptqView& w, const int32_t* run_group, const float* x, int64_t col_begin, int64_t col_end,
-               float* y) {
+HWY_INLINE void ScaledRun(const PackedGptqView& w, int64_t run, int64_t group, const float* prescaled,
+                          const float* run_sum, int64_t o, float* y) {
+  const DF df;
+  const int64_t in = w.in_features, out = w.out_features, n = static_cast<int64_t>(hn::Lanes(df));
+  const int32_t* words = w.qweight + run * kBits * out + o;
+  VF acc[T][C];
+  for (int t = 0; t < T; ++t)
+    for (int c = 0; c < C; ++c) acc[t][c] = hn::Zero(df);
+  const float* xr = prescaled + run * 32;
+  ForEachRunInput(
+      [&](auto k) {
+        VF code[C];
+        for (int c = 0; c < C; ++c) code[c] = CodeInPlace<kBits, k.value>(words + c * n, out);
+        for (int t = 0; t < T; ++t) {
+          const VF xt = hn::Set(df, xr[t * in + k.value]);
+          for (int c = 0; c < C; ++c) acc[t][c] = hn::MulAdd(code[c], xt, acc[t][c]);
+        }
+      },
+      std::make_integer_sequence<int, 32>{});
+  for (int c = 0; c < C; ++c) {
+    const VF scale = hn::LoadU(df, w.scale + group * out + o + c * n);
+    const VF zero = hn::LoadU(df, w.zero + group * out + o + c * n);
+    for (int t = 0; t < T; ++t) {
+      float* yt = y + t * out + o + c * n;
+      const VF sum = hn::Set(df, run_sum[t * (in / 32) + run]);
+      hn::StoreU(hn::MulAdd(scale, hn::NegMulAdd(zero, sum, acc[t][c]), hn::LoadU(df, yt)), df, yt);
+    }
+  }
+}
+
+// T ≤ 8 tokens over columns [col_begin, col_end) (whole tiles of C vectors), run by run: each
+// tile's C column vectors feed T FMA chains per run, a single-group run as ScaledRun, a run with
+// several groups (act-order) dequantized per weight. The packed words are thus read along their
+// rows (the output dimension, contiguous), one stream per word row, instead of down a 16-column
+// strip of the whole matrix — which the hardware prefetchers followed badly: a step of the
+// Qwen3-0.6B-shape model read its 229 MB of packed weights at a third of the bandwidth.
+template <int kBits, int T, int C>
+void FusedRuns(const PackedGptqView& w, const int32_t* run_group, const float* x, const float* prescaled,
+               const float* run_sum, int64_t col_begin, int64_t col_end, float* y) {
   const DF df;
   const int64_t in = w.in_features, out = w.out_features, n = static_cast<int64_t>(hn::Lanes(df));
   for (int64_t run = 0; run < in / 32; ++run)
     for (int64_t o = col_begin; o < col_end; o += C * n) {
+      if (run_group[run] >= 0) {
+        ScaledRun<kBits, T, C>(w, run, run_group[run], prescaled, run_sum, o, y);
+        continue;
+      }
       VF acc[T][C];
       for (int t = 0; t < T; ++t)
         for (int c = 0; c < C; ++c) acc[t][c] = hn::LoadU(df, y + t * out + o + c * n);
@@ -175,32 +280,31 @@ void FusedRuns(const PackedGptqView& w, const int32_t* run_group, const float* x
     }
 }
 
-// The fused tiles for 1–4 tokens: C = 4 column vectors at 1–2 tokens (4 or 8 accumulators), 2 at
-// 3–4 (6 or 8), so the accumulators, scales and zeros stay in AVX2's 16 registers too.
+// The fused tiles for 1–8 tokens: C = 4 column vectors at 1–2 tokens (4 or 8 accumulators), 2 at
+// 3–4 (6 or 8), 1 at 5–8, so the accumulators stay in AVX2's 16 registers too; C = 1 also takes
+// the columns past the last wider tile at any token count.
 template <int kBits, int C>
-void FusedTiles(const PackedGptqView& w, const int32_t* run_group, const float* x, int64_t n_tokens, int64_t col_begin,
-                int64_t col_end, float* y) {
-  switch (n_tokens) {
-    case 1: FusedRuns<kBits, 1, C>(w, run_group, x, col_begin, col_end, y); break;
-    case 2: FusedRuns<kBits, 2, C>(w, run_group, x, col_begin, col_end, y); break;
-    case 3: FusedRuns<kBits, 3, C>(w, run_group, x, col_begin, col_end, y); break;
-    default: FusedRuns<kBits, 4, C>(w, run_group, x, col_begin, col_end, y); break;
+void FusedTiles(const PackedGptqView& w, const int32_t* run_group, const float* x, const float* prescaled,
+                const float* run_sum, int64_t n_tokens, int64_t col_begin, int64_t col_end, float* y) {
+  const auto fused = [&](auto tokens) {
+    FusedRuns<kBits, tokens.value, C>(w, run_group, x, prescaled, run_sum, col_begin, col_end, y);
+  };
+  if constexpr (C == 4) {
+    n_tokens == 1 ? fused(std::integral_constant<int, 1>{}) : fused(std::integral_constant<int, 2>{});
+  } else if constexpr (C == 2) {
+    n_tokens == 3 ? fused(std::integral_constant<int, 3>{}) : fused(std::integral_constant<int, 4>{});
+  } else {
+    switch (n_tokens) {
+      case 1: fused(std::integral_constant<int, 1>{}); break;
+      case 2: fused(std::integral_constant<int, 2>{}); break;
+      case 3: fused(std::integral_constant<int, 3>{}); break;
+      case 4: fused(std::integral_constant<int, 4>{}); break;
+      case 5: fused(std::integral_constant<int, 5>{}); break;
+      case 6: fused(std::integral_constant<int, 6>{}); break;
+      case 7: fused(std::integral_constant<int, 7>{}); break;
+      default: fused(std::integral_constant<int, 8>{}); break;
+    }
   }
-}
-
-// 5–8 tokens: one run's 32 inputs of N columns, dequantized once into `strip` (32 · N floats,
-// L1-resident), feed T tokens' FMAs into y's tile (x: the T tokens' rows, at the run's inputs).
-template <int T>
-void RunStripTokens(const float* strip, int64_t in, int64_t out, const float* x, int64_t o, float* y) {
-  const DF df;
-  const int64_t n = static_cast<int64_t>(hn::Lanes(df));
-  VF acc[T];
-  for (int t = 0; t < T; ++t) acc[t] = hn::LoadU(df, y + t * out + o);
-  for (int k = 0; k < 32; ++k) {
-    const VF weight = hn::LoadU(df, strip + k * n);
-    for (int t = 0; t < T; ++t) acc[t] = hn::MulAdd(weight, hn::Set(df, x[t * in + k]), acc[t]);
-  }
-  for (int t = 0; t < T; ++t) hn::StoreU(acc[t], df, y + t * out + o);
 }
 
 // More tokens: the column strip W[o .. o + N, :]ᵀ is dequantized once into `strip` (in · N
@@ -224,29 +328,16 @@ void VectorColumns(const PackedGptqView& w, const int32_t* run_group, const floa
                    int64_t col_end, float* y) {
   const DF df;
   const int64_t n = static_cast<int64_t>(hn::Lanes(df)), in = w.in_features, out = w.out_features;
-  if (n_tokens <= 4) {
-    const int64_t wide = n_tokens <= 2 ? 4 : 2;  // column vectors per tile, as FusedTiles says
+  if (n_tokens <= 8) {
+    thread_local std::vector<float> prescaled, run_sum;
+    PrescaleInputs<kBits>(x, n_tokens, in, prescaled, run_sum);
+    const float* xs = prescaled.data();
+    const float* sums = run_sum.data();
+    const int64_t wide = n_tokens <= 2 ? 4 : n_tokens <= 4 ? 2 : 1;  // column vectors per tile
     const int64_t tiled_end = col_begin + (col_end - col_begin) / (wide * n) * (wide * n);
-    if (wide == 4)
-      FusedTiles<kBits, 4>(w, run_group, x, n_tokens, col_begin, tiled_end, y);
-    else
-      FusedTiles<kBits, 2>(w, run_group, x, n_tokens, col_begin, tiled_end, y);
-    FusedTiles<kBits, 1>(w, run_group, x, n_tokens, tiled_end, col_end, y);
-    return;
-  }
-  if (n_tokens <= 8) {  // run by run as the fused tiles; each run's strip used by every token
-    float strip[32 * HWY_MAX_BYTES / sizeof(float)];
-    for (int64_t run = 0; run < in / 32; ++run)
-      for (int64_t o = col_begin; o < col_end; o += n) {
-        RunInputs<kBits, 1>(w, run_group, run, o,
-                            [&](int64_t i, const VF* weight) { hn::StoreU(weight[0], df, strip + (i - run * 32) * n); });
-        const float* xr = x + run * 32;
-        if (n_tokens == 8) {
-          RunStripTokens<8>(strip, in, out, xr, o, y);
-          continue;
-        }
-        for (int64_t t = 0; t < n_tokens; ++t) RunStripTokens<1>(strip, in, out, xr + t * in, o, y + t * out);
-      }
+    if (wide == 4) FusedTiles<kBits, 4>(w, run_group, x, xs, sums, n_tokens, col_begin, tiled_end, y);
+    if (wide == 2) FusedTiles<kBits, 2>(w, run_group, x, xs, sums, n_tokens, col_begin, tiled_end, y);
+    FusedTiles<kBits, 1>(w, run_group, x, xs, sums, n_tokens, wide == 1 ? col_begin : tiled_end, col_end, y);
     return;
   }
   thread_local std::vector<float> strip;

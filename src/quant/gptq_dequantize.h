@@ -27,11 +27,14 @@ void dequantize_gptq_columns(const PackedGptqView& weight, int64_t row_begin, in
                              int64_t ld);
 
 // The small-batch (decode) product y[t, o] += Σ_i x[t, i] · W[o, i] for t < n_tokens and
-// o ∈ [row_begin, row_end): the packed words are read once and dequantized in registers with the
-// formula above (exact W4A32: the same fp32 weights as dequantize_gptq_rows), fp32 FMA
-// accumulation. n_tokens ≤ 4: fused; more: each column strip is dequantized once into an
-// L2-resident buffer and streamed per 8 tokens. x: [n_tokens, in], y: [n_tokens, out] row-major.
-// Thread-safe for disjoint row ranges.
+// o ∈ [row_begin, row_end): the packed words are read once and dequantized in registers (exact
+// W4A32: the GPTQ formula, fp32 accumulation, never quantized activations). n_tokens ≤ 8: fused,
+// run by run; a 32-input run of one group sums code · x and Σ x and applies its scale and zero
+// once, s · (Σ code·x − z · Σ x), within γ_{in+5} · Σ |s| (code + |z|) |x| of the product of
+// the dequantized weights (docs/engine.md); a run of several groups (act-order) dequantizes per
+// weight with the formula above. More tokens: each column strip is dequantized once with that
+// formula into an L2-resident buffer and streamed per 8 tokens. x: [n_tokens, in], y:
+// [n_tokens, out] row-major. Thread-safe for disjoint row ranges.
 void gptq_product(const PackedGptqView& weight, const float* x, int64_t n_tokens, int64_t row_begin, int64_t row_end,
                   float* y);
 

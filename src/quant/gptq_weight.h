@@ -48,13 +48,14 @@ class GptqWeight : public WeightMatrix {
   double bits_per_weight() const override;
   std::string format() const override;
   const GptqTensors& tensors() const { return t_; }
+  // The packed words with the widened scales and zeros, as the kernels read them.
+  PackedGptqView view() const;
 
  private:
   GptqTensors t_;
   std::string name_;
   std::vector<float> scale_f32_;  // [groups, out], widened once
   std::vector<float> zero_f32_;   // [groups, out], stored value + 1
-  PackedGptqView view() const;
 };
 
 }  // namespace qs
