@@ -27,6 +27,7 @@
 #include "quant/gptq.h"
 #include "quant/gptq_export.h"
 #include "quant/quant_method.h"
+#include "quant/quantize_defaults.h"
 
 namespace qs {
 
@@ -60,7 +61,7 @@ struct QuantizeOptions {
   int64_t calib_samples = 128;  // Cb
   int64_t seq_len = 0;          // L; 0: min(2048, the model's context). L > context is an error
   uint64_t seed = 0;
-  int64_t heldout_samples = 4;  // windows for the per-layer output error (0: not measured)
+  int64_t heldout_samples = kDefaultHeldoutSamples;  // windows for the per-layer output error (0: not measured)
   bool show_progress = true;
 };
 

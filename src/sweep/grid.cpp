@@ -28,6 +28,17 @@ std::string SweepPoint::label() const {
 namespace {
 std::string file_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
+// The quantizer options that differ from their defaults: ids of studies that do not set them
+// stay what they were before the options existed.
+std::string quantizer_settings(const Study& study, QuantMethod method) {
+  std::string text;
+  if (method == QuantMethod::Gptq && study.act_order) text += ";act_order=1";
+  if (method == QuantMethod::Gptq && study.true_sequential) text += ";true_sequential=1";
+  if (study.quantize_lm_head) text += ";lm_head=1";
+  if (study.heldout_samples != kDefaultHeldoutSamples) text += ";heldout_samples=" + std::to_string(study.heldout_samples);
+  return text;
+}
+
 std::string evaluation_settings(const Study& study) {
   std::string tasks;
   for (const auto& task : study.tasks) {
@@ -49,6 +60,7 @@ std::string canonical_settings(const Study& study, const SweepPoint& point) {
                      ";calib_samples=" + std::to_string(point.calib_samples) + ";seed=" + std::to_string(point.seed);
   if (point.method == QuantMethod::Gptq)
     text += ";calib_source=" + file_name(study.calib_source) + ";calib_seq_len=" + std::to_string(study.calib_seq_len);
+  if (point.method != QuantMethod::Fp) text += quantizer_settings(study, point.method);
   return text + evaluation_settings(study);
 }
 

@@ -39,6 +39,10 @@ std::unique_ptr<Transformer> quantize_point(const Study& study, const SweepPoint
   // DESIGN.md: calibration windows are capped at the model's context.
   options.seq_len = std::min<int64_t>(study.calib_seq_len, folder.config().max_position);
   options.seed = point.seed;
+  options.gptq.act_order = study.act_order;
+  options.true_sequential = study.true_sequential;
+  options.quantize_lm_head = study.quantize_lm_head;
+  options.heldout_samples = study.heldout_samples;
   options.show_progress = false;
   QuantizedModel quantized = quantize_in_memory(std::move(folder), options);
   // A rerun point (--retry-failed, a resume after a kill) replaces the folder its earlier

@@ -53,6 +53,13 @@ class SectionReader {
   std::optional<std::string> text(const std::string& key) { return scalar<std::string>(key, "a string"); }
   std::optional<int64_t> integer(const std::string& key) { return scalar<int64_t>(key, "an integer"); }
 
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* node = get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_boolean()) throw Error(where(*node), section_ + "." + key + " must be true or false");
+    return node->value<bool>();
+  }
+
   std::optional<double> number(const std::string& key) {
     const toml::node* node = get(key);
     if (node == nullptr) return std::nullopt;
@@ -181,6 +188,12 @@ void read_quantization(SectionReader& q, const PathResolver& paths, Study& study
   study.calib_seq_len = static_cast<int>(q.integer("calib_seq_len").value_or(study.calib_seq_len));
   if (auto source = q.text("calib_source"))
     study.calib_source = existing(paths.resolve(*source), q.where(*q.get("calib_source")), "calibration text", false);
+  study.act_order = q.boolean("act_order").value_or(false);
+  study.true_sequential = q.boolean("true_sequential").value_or(false);
+  study.quantize_lm_head = q.boolean("lm_head").value_or(false);
+  study.heldout_samples = q.integer("heldout_samples").value_or(kDefaultHeldoutSamples);
+  if (study.heldout_samples < 0)
+    throw Error(q.where(*q.get("heldout_samples")), "quantization.heldout_samples must be 0 or more");
   q.finish();
 
   bool any_method = !study.methods.empty();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "quant/quant_method.h"
+#include "quant/quantize_defaults.h"
 
 namespace qs {
 
@@ -39,6 +40,12 @@ struct Study {
   std::vector<uint64_t> seeds;       // calibration sampling seeds (GPTQ only)
   std::string calib_source;          // text file of calibration windows
   int calib_seq_len = 2048;          // capped at the model context by the quantizer
+  // Quantizer options of every quantized point (quant/quantize_model.h); in point ids only when
+  // not the default, so ids of studies written before them stay the same (grid.cpp).
+  bool act_order = false;            // GPTQ: columns by decreasing Hessian diagonal (g_idx)
+  bool true_sequential = false;      // GPTQ: each group on the inputs of the quantized groups before it
+  bool quantize_lm_head = false;     // the output projection too (exported untied)
+  int64_t heldout_samples = kDefaultHeldoutSamples;  // windows for per-layer output errors; 0: off
 
   // Evaluation.
   std::vector<std::string> tasks;    // task names or strata (l1, l2, l3), as written
