@@ -3,8 +3,9 @@
 // path of before (set_linear_paths), beside a memory-bandwidth probe and the sgemm peak measured
 // in the same run. The bandwidth bound of a decode step is the bytes of weights it must read
 // (every linear and the lm_head; an untied embedding's rows only for the step's tokens) over the
-// probe's GB/s. Also the linear op's small-batch crossover per weight format. docs/engine.md
-// records the figures.
+// probe's GB/s. Also the linear op's small-batch crossover per weight format, and decode after
+// long contexts (BM_DecodeContext: attention over the KV caches). docs/engine.md records the
+// figures.
 //   ./build/bench/qs_bench --benchmark_filter='Decode|SmallBatchCrossover'
 #include <benchmark/benchmark.h>
 
@@ -93,35 +94,45 @@ struct StepTiming {
   double wall = 0, cpu = 0;  // per step
 };
 
-// `batch` sequences with 32-token contexts prefilled into their caches, then decode steps (one
-// token per sequence, logits over the vocabulary, argmax) for at least `min_seconds` and 2 steps.
-StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode_path, double min_seconds) {
+// `batch` sequences with 32-token contexts prefilled into their caches (a longer `context`: one
+// sequence prefilled and its cache copied to the others), then decode steps (one token per
+// sequence, logits over the vocabulary, argmax) for at least `min_seconds` and 2 steps.
+StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode_path, double min_seconds,
+                        int64_t context = 32) {
   qs::set_linear_paths({.small_batch = decode_path, .thread_tiles = decode_path});
   const qs::ModelConfig& config = model.config();
-  const int64_t vocab = config.vocab_size, context = 32;
+  const int64_t vocab = config.vocab_size, prefilled = context > 32 ? 1 : batch;
   std::vector<qs::KVCache> caches;
   caches.reserve(static_cast<size_t>(batch));
   qs::SequenceBatch prefill, step;
   std::vector<int32_t> tokens;
   for (int64_t s = 0; s < batch; ++s) {
     caches.emplace_back(config.n_layers, config.kv_dim());
+    if (s >= prefilled) continue;
     prefill.push_back({context, &caches.back(), true});
     for (int64_t t = 0; t < context; ++t) tokens.push_back(static_cast<int32_t>((s * 7919 + t * 104729) % vocab));
   }
   model.forward(tokens, prefill);
+  for (int64_t s = prefilled; s < batch; ++s) caches[static_cast<size_t>(s)] = caches[0];
   for (int64_t s = 0; s < batch; ++s) step.push_back({1, &caches[static_cast<size_t>(s)], true});
   std::vector<int32_t> next(static_cast<size_t>(batch), 1);
   std::vector<float> logits(static_cast<size_t>(batch * vocab));
-  int64_t steps = 0;
-  const auto start = Clock::now();
-  const double cpu_start = qs::bench_support::process_cpu_seconds();
-  while (steps < 2 || (seconds_since(start) < min_seconds && steps < 64)) {
+  const auto greedy_step = [&] {
     const std::vector<float> hidden = model.forward(next, step);
     model.logits(hidden.data(), batch, logits.data());
     for (int64_t s = 0; s < batch; ++s) {
       const float* row = logits.data() + s * vocab;
       next[static_cast<size_t>(s)] = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
     }
+  };
+  // Untimed: the first step grows every cache (a copy of each layer's keys and values at 1.5×
+  // the prefilled length), once per generation, as the evaluator's first step does.
+  greedy_step();
+  int64_t steps = 0;
+  const auto start = Clock::now();
+  const double cpu_start = qs::bench_support::process_cpu_seconds();
+  while (steps < 2 || (seconds_since(start) < min_seconds && steps < 64)) {
+    greedy_step();
     ++steps;
   }
   StepTiming timing{seconds_since(start) / static_cast<double>(steps), (qs::bench_support::process_cpu_seconds() - cpu_start) / static_cast<double>(steps)};
@@ -165,6 +176,25 @@ BENCHMARK_CAPTURE(BM_Decode, f32, std::string("f32"))->Arg(1)->Arg(32)->Iteratio
 BENCHMARK_CAPTURE(BM_Decode, bf16, std::string("bf16"))->Arg(1)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decode, gptq4_g128, std::string("gptq4"))->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Decode, gptq4_g128_lm_head, std::string("gptq4_lm_head"))->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// Decode at the evaluator's generation batch (8) after `context` tokens: what attention over the
+// KV caches adds to a step (GSM8K's five-shot prompts are ~900 tokens, then 256 generated). Each
+// step reads every cached key and value once per KV head: kv_MB/step, fp32.
+void BM_DecodeContext(benchmark::State& state, const std::string& format) {
+  const int64_t batch = state.range(0), context = state.range(1);
+  auto model = qs::load_model(model_dir(format));
+  decode_steps(*model, 1, true, 0);  // page the weights in
+  StepTiming timing;
+  for (auto _ : state) timing = decode_steps(*model, batch, true, 4.0, context);
+  const qs::ModelConfig& config = model->config();
+  state.counters["tok/s"] = static_cast<double>(batch) / timing.wall;
+  state.counters["s/step"] = timing.wall;
+  state.counters["cpu_s/step"] = timing.cpu;
+  state.counters["kv_MB/step"] = 2.0 * 4.0 * static_cast<double>(config.n_layers * config.kv_dim() * context * batch) / 1e6;
+}
+
+BENCHMARK_CAPTURE(BM_DecodeContext, gptq4_g128, std::string("gptq4"))
+    ->Args({8, 32})->Args({8, 1024})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 // One linear of Qwen3-0.6B's MLP (gate: 3072 × 1024) at n tokens: accumulate_product (parallel
 // over 64-row chunks, as the linear op runs it) against widen + sgemm; where the ratio crosses 1
