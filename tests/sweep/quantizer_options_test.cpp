@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "core/error.h"
 #include "quant/gptq_weight.h"
 #include "sweep/grid.h"
 #include "sweep/pipeline_runner.h"
@@ -20,19 +19,15 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const char* const kGrid = "methods = [\"gptq\", \"rtn\"]\nbits = [4]\ngroup_sizes = [32]\ncalib_samples = [2]\n";
+const char* const kOptionsGrid = "methods = [\"gptq\", \"rtn\"]\nbits = [4]\ngroup_sizes = [32]\ncalib_samples = [2]\n";
 
 Study study_with(const std::string& options) {
-  return parse_study(test::tiny_study("out", std::string(kGrid) + options), "/a/study.toml");
+  return parse_study(test::tiny_study("out", std::string(kOptionsGrid) + options), "/a/study.toml");
 }
 
-std::string error_of(const std::string& options) {
-  try {
-    study_with(options);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+// Names here are unique to this file: the sanitized CI build compiles tests in unity batches.
+std::string study_error(const std::string& options) {
+  return test::error_of([&] { study_with(options); });
 }
 
 const SweepPoint& point_of(const std::vector<SweepPoint>& grid, QuantMethod method) {
@@ -50,11 +45,11 @@ TEST(SweepQuantizerOptions, ParsedAndValidatedAtTheirLine) {
   EXPECT_TRUE(set.true_sequential);
   EXPECT_TRUE(set.quantize_lm_head);
   EXPECT_EQ(set.heldout_samples, 0);
-  EXPECT_THAT(error_of("act_order = 1\n"), HasSubstr("quantization.act_order must be true or false"));
-  EXPECT_THAT(error_of("lm_head = \"yes\"\n"), HasSubstr("quantization.lm_head must be true or false"));
-  EXPECT_THAT(error_of("heldout_samples = -1\n"), HasSubstr("heldout_samples must be 0 or more"));
-  EXPECT_THAT(error_of("heldout_samples = true\n"), HasSubstr("must be an integer"));
-  EXPECT_THAT(error_of("lm_heads = true\n"), HasSubstr("unknown key 'lm_heads'"));
+  EXPECT_THAT(study_error("act_order = 1\n"), HasSubstr("quantization.act_order must be true or false"));
+  EXPECT_THAT(study_error("lm_head = \"yes\"\n"), HasSubstr("quantization.lm_head must be true or false"));
+  EXPECT_THAT(study_error("heldout_samples = -1\n"), HasSubstr("heldout_samples must be 0 or more"));
+  EXPECT_THAT(study_error("heldout_samples = true\n"), HasSubstr("must be an integer"));
+  EXPECT_THAT(study_error("lm_heads = true\n"), HasSubstr("unknown key 'lm_heads'"));
 }
 
 TEST(SweepQuantizerOptions, InPointIdsOnlyWhenNotTheDefault) {
