@@ -107,7 +107,7 @@ StepTiming decode_steps(const qs::Transformer& model, int64_t batch, bool decode
   qs::SequenceBatch prefill, step;
   std::vector<int32_t> tokens;
   for (int64_t s = 0; s < batch; ++s) {
-    caches.emplace_back(config.n_layers, config.kv_dim());
+    caches.emplace_back(config);
     if (s >= prefilled) continue;
     prefill.push_back({context, &caches.back(), true});
     for (int64_t t = 0; t < context; ++t) tokens.push_back(static_cast<int32_t>((s * 7919 + t * 104729) % vocab));

@@ -28,11 +28,13 @@ using blas::Trans;
 // wasted half of Q·Kᵀ shrinks to 1/(2·blocks).
 constexpr int64_t kQueryBlock = 128;
 
-void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_visible) {
-  // Row r sees keys [0, first_visible + r]; the rest are masked out (probability 0).
+// Row r of `scores` sees keys [0, first_visible + r / rows_per_position] (the causal mask; a
+// decode task's rows are the query heads of one KV group at one position, rows_per_position =
+// group); the rest get probability 0.
+void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_visible, int64_t rows_per_position) {
   for (int64_t r = 0; r < rows; ++r) {
     float* row = scores + r * ld;
-    const int64_t visible = first_visible + r + 1;
+    const int64_t visible = first_visible + r / rows_per_position + 1;
     float max_score = -std::numeric_limits<float>::infinity();
 #pragma omp simd reduction(max : max_score)
     for (int64_t j = 0; j < visible; ++j) max_score = std::max(max_score, row[j]);
@@ -49,59 +51,115 @@ void softmax_rows_causal(float* scores, int64_t rows, int64_t ld, int64_t first_
   }
 }
 
+// One unit of a batch's attention: `rows` query rows of one KV group, against the group's cached
+// keys (`past` of them, head-major in the cache) and the span's own `n_new` visible keys.
+//   prefill: one query head h, a block of query positions [b0, b0 + rows): Q rows q_dim apart;
+//   decode (a one-token span): the group's query heads at that position, contiguous in q (row
+//     stride head_dim), so the group's keys and values are read once for all of them.
+struct AttentionTask {
+  const SequenceSpan* span;
+  int64_t row0;         // the span's first row in q, k, v, out
+  int64_t past;         // cached positions
+  int64_t kv_group;     // g
+  int64_t head;         // first query head of the task
+  int64_t b0, rows;     // query positions [b0, b0 + rows) (prefill) or heads [head, head + rows) (decode)
+  bool decode;
+};
+
+struct AttentionInputs {
+  const ModelConfig& config;
+  int64_t layer;
+  const float *q, *k, *v;
+  float* out;
+  float scale;
+};
+
+void run_task(const AttentionInputs& in, const AttentionTask& task, std::vector<float>& scores) {
+  const auto qi = [](int64_t x) { return static_cast<int>(x); };
+  const int64_t hd = in.config.head_dim, q_dim = in.config.q_dim(), kv_dim = in.config.kv_dim();
+  const int64_t past = task.past, g = task.kv_group;
+  const int64_t n_new = task.decode ? 1 : task.b0 + task.rows;  // new keys visible to the last row
+  const int64_t ld = past + n_new;
+  const int64_t q_row = task.row0 + (task.decode ? 0 : task.b0);
+  const float* q_block = in.q + q_row * q_dim + task.head * hd;
+  float* out_block = in.out + q_row * q_dim + task.head * hd;
+  const int64_t ld_q = task.decode ? hd : q_dim;
+  const float* k_new = in.k + task.row0 * kv_dim + g * hd;
+  const float* v_new = in.v + task.row0 * kv_dim + g * hd;
+  if (scores.size() < static_cast<size_t>(task.rows * ld)) scores.resize(static_cast<size_t>(task.rows * ld));
+  // scores = scale · Q_block · [K_past; K_new]ᵀ
+  const float* k_past = past > 0 ? task.span->cache->keys(in.layer, g) : nullptr;
+  const float* v_past = past > 0 ? task.span->cache->values(in.layer, g) : nullptr;
+  if (past > 0 && task.decode) {
+    for (int64_t r = 0; r < task.rows; ++r)
+      blas::sgemv(Trans::No, qi(past), qi(hd), in.scale, k_past, qi(hd), q_block + r * hd, 0.0f, scores.data() + r * ld);
+  } else if (past > 0) {
+    blas::sgemm(Trans::No, Trans::Yes, qi(task.rows), qi(past), qi(hd), in.scale, q_block, qi(ld_q), k_past, qi(hd),
+                0.0f, scores.data(), qi(ld));
+  }
+  blas::sgemm(Trans::No, Trans::Yes, qi(task.rows), qi(n_new), qi(hd), in.scale, q_block, qi(ld_q), k_new, qi(kv_dim),
+              0.0f, scores.data() + past, qi(ld));
+  softmax_rows_causal(scores.data(), task.rows, ld, past + (task.decode ? 0 : task.b0), task.decode ? task.rows : 1);
+  // out_block = P_past · V_past + P_new · V_new
+  if (past > 0 && task.decode) {
+    for (int64_t r = 0; r < task.rows; ++r)
+      blas::sgemv(Trans::Yes, qi(past), qi(hd), 1.0f, v_past, qi(hd), scores.data() + r * ld, 0.0f, out_block + r * hd);
+  } else if (past > 0) {
+    blas::sgemm(Trans::No, Trans::No, qi(task.rows), qi(hd), qi(past), 1.0f, scores.data(), qi(ld), v_past, qi(hd),
+                0.0f, out_block, qi(ld_q));
+  }
+  blas::sgemm(Trans::No, Trans::No, qi(task.rows), qi(hd), qi(n_new), 1.0f, scores.data() + past, qi(ld), v_new,
+              qi(kv_dim), past > 0 ? 1.0f : 0.0f, out_block, qi(ld_q));
+}
+
+// Every span's tasks: a one-token span one per KV group, a longer one one per query head and
+// block of kQueryBlock positions.
+std::vector<AttentionTask> attention_tasks(const ModelConfig& config, const SequenceBatch& batch) {
+  const int64_t group = config.n_heads / config.n_kv_heads;
+  std::vector<AttentionTask> tasks;
+  int64_t row0 = 0;
+  for (const SequenceSpan& span : batch) {
+    const int64_t n = span.n_tokens, past = span.cache ? span.cache->length() : 0;
+    if (n == 1) {
+      for (int64_t g = 0; g < config.n_kv_heads; ++g) tasks.push_back({&span, row0, past, g, g * group, 0, group, true});
+    } else {
+      for (int64_t h = 0; h < config.n_heads; ++h)
+        for (int64_t b0 = 0; b0 < n; b0 += kQueryBlock)
+          tasks.push_back({&span, row0, past, h / group, h, b0, std::min(kQueryBlock, n - b0), false});
+    }
+    row0 += n;
+  }
+  return tasks;
+}
+
 }  // namespace
 
 void CausalAttention(const ModelConfig& config, int64_t layer, const SequenceBatch& batch, const float* q,
                      const float* k, const float* v, float* out) {
-  const int64_t hd = config.head_dim, q_dim = config.q_dim(), kv_dim = config.kv_dim();
-  const int64_t group = config.n_heads / config.n_kv_heads;
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
-  const auto qi = [](int64_t x) { return static_cast<int>(x); };
+  const int64_t kv_dim = config.kv_dim();
+  const AttentionInputs inputs{config, layer, q, k, v, out,
+                               static_cast<float>(1.0 / std::sqrt(static_cast<double>(config.head_dim)))};
+  const std::vector<AttentionTask> tasks = attention_tasks(config, batch);
+  // The whole batch's tasks in one parallel region, each task's GEMMs on one thread (OpenBLAS runs
+  // single-threaded inside an OpenMP region): one fork per layer instead of one per sequence (a
+  // decode step of 8 sequences forked 8 times per layer) or a multithreaded GEMM hand-off per
+  // head and query block, whose GEMMs (128 x 512 x 128) are too small to split well.
+  int64_t multiply_adds = 0;
+  for (const SequenceSpan& span : batch)
+    multiply_adds += config.n_heads * span.n_tokens * ((span.cache ? span.cache->length() : 0) + span.n_tokens) * config.head_dim;
+  const bool parallel = tasks.size() > 1 && worth_threaded_product(multiply_adds);
+  // Serial tasks are a small product: keep BLAS from forking inside them.
+  const OneBlasThreadScope one_thread_when_serial(!parallel);
+#pragma omp parallel if (parallel)
+  {
+    std::vector<float> scores;
+#pragma omp for schedule(dynamic)
+    for (size_t t = 0; t < tasks.size(); ++t) run_task(inputs, tasks[t], scores);
+  }
   int64_t row0 = 0;
   for (const SequenceSpan& span : batch) {
-    const int64_t n = span.n_tokens;
-    const int64_t past = span.cache ? span.cache->length() : 0;
-    const float* k_new = k + row0 * kv_dim;
-    const float* v_new = v + row0 * kv_dim;
-    const float* k_past = span.cache ? span.cache->keys(layer) : nullptr;
-    const float* v_past = span.cache ? span.cache->values(layer) : nullptr;
-    // Heads in parallel, each head's GEMMs on one thread (OpenBLAS runs single-threaded inside
-    // an OpenMP region): one fork per sequence instead of a multithreaded GEMM hand-off per head
-    // and query block, whose GEMMs (128 x 512 x 128) are too small to split well.
-    const int64_t multiply_adds = config.n_heads * n * (past + n) * hd;
-    const bool parallel_heads = config.n_heads > 1 && worth_threaded_product(multiply_adds);
-    // Serial heads are a small product: keep BLAS from forking inside them.
-    const OneBlasThreadScope one_thread_when_serial(!parallel_heads);
-#pragma omp parallel if (parallel_heads)
-    {
-      std::vector<float> scores(static_cast<size_t>(std::min(kQueryBlock, n) * (past + n)));
-#pragma omp for schedule(static)
-      for (int64_t h = 0; h < config.n_heads; ++h) {
-        const int64_t g = h / group;
-        for (int64_t b0 = 0; b0 < n; b0 += kQueryBlock) {
-          const int64_t rows = std::min(kQueryBlock, n - b0);
-          const int64_t n_new = b0 + rows;  // new keys visible to the block's last row
-          const int64_t ld = past + n_new;
-          const float* q_block = q + (row0 + b0) * q_dim + h * hd;
-          // scores = scale · Q_block · [K_past; K_new]ᵀ
-          if (past > 0)
-            blas::sgemm(Trans::No, Trans::Yes, qi(rows), qi(past), qi(hd), scale, q_block, qi(q_dim), k_past + g * hd,
-                        qi(kv_dim), 0.0f, scores.data(), qi(ld));
-          blas::sgemm(Trans::No, Trans::Yes, qi(rows), qi(n_new), qi(hd), scale, q_block, qi(q_dim), k_new + g * hd,
-                      qi(kv_dim), 0.0f, scores.data() + past, qi(ld));
-          softmax_rows_causal(scores.data(), rows, ld, past + b0);
-          // out_block = P_past · V_past + P_new · V_new
-          float* out_block = out + (row0 + b0) * q_dim + h * hd;
-          if (past > 0)
-            blas::sgemm(Trans::No, Trans::No, qi(rows), qi(hd), qi(past), 1.0f, scores.data(), qi(ld),
-                        v_past + g * hd, qi(kv_dim), 0.0f, out_block, qi(q_dim));
-          blas::sgemm(Trans::No, Trans::No, qi(rows), qi(hd), qi(n_new), 1.0f, scores.data() + past, qi(ld),
-                      v_new + g * hd, qi(kv_dim), past > 0 ? 1.0f : 0.0f, out_block, qi(q_dim));
-        }
-      }
-    }
-    if (span.cache && span.store) span.cache->store(layer, k_new, v_new, n, kv_dim);
-    row0 += n;
+    if (span.cache && span.store) span.cache->store(layer, k + row0 * kv_dim, v + row0 * kv_dim, span.n_tokens, kv_dim);
+    row0 += span.n_tokens;
   }
 }
 

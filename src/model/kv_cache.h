@@ -1,32 +1,48 @@
 #pragma once
-// Keys and values of the tokens a sequence has already seen, per layer: [length, kv_dim] each
-// (kv_dim = n_kv_heads * head_dim, rotary already applied to keys). Grows on demand.
+// Keys and values of the tokens a sequence has already seen, per layer and KV head (rotary
+// already applied to keys). Head-major: a head's rows [position, head_dim] are contiguous, so a
+// decode step's attention streams each head's keys and values in one run instead of reading
+// head_dim floats out of every kv_dim-float row (docs/engine.md, "Decode attention"). Grows on
+// demand, geometrically.
 #include <cstdint>
 #include <vector>
+
+#include "io/model_config.h"
 
 namespace qs {
 
 class KVCache {
  public:
-  KVCache(int64_t n_layers, int64_t kv_dim);
+  explicit KVCache(const ModelConfig& config);
   int64_t length() const { return length_; }  // committed tokens (positions 0 .. length-1)
-  int64_t kv_dim() const { return kv_dim_; }
+  int64_t head_dim() const { return head_dim_; }
   // Forget everything after the first `n` tokens (n <= length): reuse a shared prefix.
   void truncate(int64_t n);
 
-  // Rows [0, length + pending) of a layer's keys / values.
-  const float* keys(int64_t layer) const { return keys_[layer].data(); }
-  const float* values(int64_t layer) const { return values_[layer].data(); }
-  // Stores `n` new rows at positions [length, length + n) of `layer`; they become visible to
-  // length() once commit(n) is called after the last layer.
+  // Rows [0, length + pending) of a layer's keys / values of one KV head: head_dim floats each,
+  // back to back.
+  const float* keys(int64_t layer, int64_t kv_head) const { return head_rows(layers_[static_cast<size_t>(layer)].keys, layer, kv_head); }
+  const float* values(int64_t layer, int64_t kv_head) const { return head_rows(layers_[static_cast<size_t>(layer)].values, layer, kv_head); }
+  // Stores `n` new rows of [n_kv_heads · head_dim] floats (row stride ld) at positions
+  // [length, length + n) of `layer`; they become visible to length() once commit(n) is called
+  // after the last layer.
   void store(int64_t layer, const float* k, const float* v, int64_t n, int64_t ld);
   void commit(int64_t n);
   int64_t bytes() const;
 
  private:
-  int64_t kv_dim_;
+  struct Layer {
+    int64_t capacity = 0;  // positions each head has room for
+    std::vector<float> keys, values;  // [n_kv_heads, capacity, head_dim]
+  };
+  const float* head_rows(const std::vector<float>& rows, int64_t layer, int64_t kv_head) const {
+    return rows.data() + kv_head * layers_[static_cast<size_t>(layer)].capacity * head_dim_;
+  }
+  void grow(Layer& layer, int64_t positions) const;
+
+  int64_t n_kv_heads_, head_dim_;
   int64_t length_ = 0;
-  std::vector<std::vector<float>> keys_, values_;
+  std::vector<Layer> layers_;
 };
 
 }  // namespace qs

@@ -96,7 +96,7 @@ std::vector<LoglikelihoodResult> TransformerLM::loglikelihood(const std::vector<
     std::vector<int32_t> tokens;
     for (size_t g = first; g < last; ++g) {
       const auto& context = groups[order[g]].context;
-      caches.emplace_back(model_->config().n_layers, model_->config().kv_dim());
+      caches.emplace_back(model_->config());
       batch.push_back({static_cast<int64_t>(context.size()), &caches.back(), true});
       tokens.insert(tokens.end(), context.begin(), context.end());
     }
@@ -189,7 +189,7 @@ std::vector<std::vector<int32_t>> TransformerLM::generate_until(const std::vecto
       const int64_t keep = std::min<int64_t>(static_cast<int64_t>(request.context_tokens.size()), options_.max_context - max_new);
       limit[i - first] = max_new;
       active[i - first] = max_new > 0;
-      caches.emplace_back(model_->config().n_layers, model_->config().kv_dim());
+      caches.emplace_back(model_->config());
       batch.push_back({keep, &caches.back(), true});
       tokens.insert(tokens.end(), request.context_tokens.end() - keep, request.context_tokens.end());
     }

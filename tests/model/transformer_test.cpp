@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -12,6 +13,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "core/half.h"
+#include "core/parallel.h"
 #include "io/random_checkpoint.h"
 #include "io/safetensors.h"
 #include "model/dense_weight.h"
@@ -46,7 +48,7 @@ TEST(Transformer, CachedPrefixPlusSuffixEqualsOnePass) {
     const std::vector<int32_t> tokens = test::random_tokens(200, vocab, 5);
     const std::vector<float> full = test::batch_logits(*model, {tokens});
     // Prefix of 130 tokens into a cache, then 60 more, then token by token.
-    KVCache cache(model->config().n_layers, model->config().kv_dim());
+    KVCache cache(model->config());
     std::vector<float> pieces;
     auto run = [&](int64_t begin, int64_t end) {
       std::vector<int32_t> part(tokens.begin() + begin, tokens.begin() + end);
@@ -63,13 +65,75 @@ TEST(Transformer, CachedPrefixPlusSuffixEqualsOnePass) {
   }
 }
 
+// A decode step of several sequences at once (one-token spans: one attention task per KV group,
+// the group's query heads against its head-major cached keys, all spans' tasks in one parallel
+// region) equals each sequence's uncached forward. Contexts of 1,100, 800, 1 (no cache yet: a
+// decode task with nothing cached) and 300 tokens make the caches grow and re-lay at different
+// steps; GQA groups of 4 heads of 128. Within twice forward_error_bound with the attention's
+// longest sum (the context) among the dot lengths: the two paths block their sums differently.
+TEST(Transformer, BatchedDecodeStepsEqualEachSequenceAlone) {
+  test::ScratchDir dir("batched_decode");
+  write_random_checkpoint(dir.path(),
+                          tiny_config_json("Qwen3ForCausalLM", {.d_model = 256, .n_layers = 2, .n_heads = 16, .n_kv_heads = 4,
+                                                                .head_dim = 128, .d_ff = 256, .max_position = 2048}),
+                          {.dtype = DType::F32, .seed = 4});
+  auto model = Transformer::load(dir.path());
+  const ModelConfig& c = model->config();
+  const std::vector<int64_t> contexts{1100, 800, 1, 300};
+  const int64_t steps = 5, n = static_cast<int64_t>(contexts.size());
+  std::vector<std::vector<int32_t>> tokens;
+  std::vector<KVCache> caches;
+  SequenceBatch prefill, step;
+  std::vector<int32_t> prefill_tokens;
+  int64_t decode_work = 0;  // the first decode step's attention multiply-adds
+  for (int64_t s = 0; s < n; ++s) {
+    tokens.push_back(test::random_tokens(contexts[static_cast<size_t>(s)] + steps, c.vocab_size, 40 + static_cast<uint64_t>(s)));
+    caches.emplace_back(c);
+    decode_work += c.n_heads * (contexts[static_cast<size_t>(s)] + 1) * c.head_dim;
+  }
+  // The batched step must take the parallel region, not a serial loop.
+  ASSERT_TRUE(worth_threaded_product(decode_work));
+  for (int64_t s = 0; s < n; ++s) {
+    const auto& t = tokens[static_cast<size_t>(s)];
+    prefill.push_back({contexts[static_cast<size_t>(s)], &caches[static_cast<size_t>(s)], true});
+    prefill_tokens.insert(prefill_tokens.end(), t.begin(), t.begin() + contexts[static_cast<size_t>(s)]);
+    step.push_back({1, &caches[static_cast<size_t>(s)], true});
+  }
+  model->forward(prefill_tokens, prefill);
+  std::vector<std::vector<float>> decoded(static_cast<size_t>(n));  // each sequence's step rows
+  for (int64_t j = 0; j < steps; ++j) {
+    std::vector<int32_t> step_tokens;
+    for (int64_t s = 0; s < n; ++s) step_tokens.push_back(tokens[static_cast<size_t>(s)][static_cast<size_t>(contexts[static_cast<size_t>(s)] + j)]);
+    const std::vector<float> hidden = model->forward(step_tokens, step);
+    for (int64_t s = 0; s < n; ++s)
+      decoded[static_cast<size_t>(s)].insert(decoded[static_cast<size_t>(s)].end(), hidden.begin() + s * c.d_model,
+                                             hidden.begin() + (s + 1) * c.d_model);
+  }
+  for (int64_t s = 0; s < n; ++s) {
+    const auto& t = tokens[static_cast<size_t>(s)];
+    const int64_t length = static_cast<int64_t>(t.size()), context = contexts[static_cast<size_t>(s)];
+    EXPECT_EQ(caches[static_cast<size_t>(s)].length(), length);
+    const std::vector<float> alone = model->forward(t, {{length}});
+    double max_abs = 0, worst = 0;
+    for (int64_t j = 0; j < steps; ++j)
+      for (int64_t i = 0; i < c.d_model; ++i) {
+        const double want = alone[static_cast<size_t>((context + j) * c.d_model + i)];
+        max_abs = std::max(max_abs, std::fabs(want));
+        worst = std::max(worst, std::fabs(decoded[static_cast<size_t>(s)][static_cast<size_t>(j * c.d_model + i)] - want));
+      }
+    const double bound = 2 * test::forward_error_bound(c.n_layers, std::max({c.d_model, c.d_ff, c.q_dim(), length}), max_abs);
+    std::printf("[batched decode] context %lld: worst |delta| %.3g, bound %.3g\n", static_cast<long long>(context), worst, bound);
+    EXPECT_LE(worst, bound) << "context " << context;
+  }
+}
+
 TEST(Transformer, ReadOnlySharedPrefixServesSeveralContinuations) {
   test::ScratchDir dir("shared_prefix");
   auto model = tiny_model(dir, "LlamaForCausalLM");
   const int64_t vocab = model->config().vocab_size;
   const std::vector<int32_t> context = test::random_tokens(40, vocab, 6);
   const std::vector<int32_t> a = test::random_tokens(7, vocab, 7), b = test::random_tokens(3, vocab, 8);
-  KVCache cache(model->config().n_layers, model->config().kv_dim());
+  KVCache cache(model->config());
   model->forward(context, {{40, &cache, true}});
   std::vector<int32_t> both = a;
   both.insert(both.end(), b.begin(), b.end());
@@ -113,7 +177,7 @@ TEST(Transformer, ForwardInSequenceRunsEqualsTheWholeBatch) {
     const std::vector<int64_t> lengths{200, 250, 480, 100, 150};
     ASSERT_GT(200 + 250 + 480 + 100 + 150, Transformer::kForwardRunTokens);
     std::vector<int32_t> tokens = test::random_tokens(1180, c.vocab_size, 21);
-    KVCache cache_a(c.n_layers, c.kv_dim()), cache_b(c.n_layers, c.kv_dim());
+    KVCache cache_a(c), cache_b(c);
     const std::vector<int32_t> prefix = test::random_tokens(30, c.vocab_size, 22);
     model->forward(prefix, {{30, &cache_a, true}});
     model->forward(prefix, {{30, &cache_b, true}});
