@@ -14,10 +14,6 @@ void sgemm(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const
               ldc);
 }
 
-void sgemv(Trans trans_a, int m, int n, float alpha, const float* a, int lda, const float* x, float beta, float* y) {
-  cblas_sgemv(CblasRowMajor, to_cblas(trans_a), m, n, alpha, a, lda, x, 1, beta, y, 1);
-}
-
 void dgemm(Trans trans_a, Trans trans_b, int m, int n, int k, double alpha, const double* a, int lda,
            const double* b, int ldb, double beta, double* c, int ldc) {
   cblas_dgemm(CblasRowMajor, to_cblas(trans_a), to_cblas(trans_b), m, n, k, alpha, a, lda, b, ldb, beta, c,

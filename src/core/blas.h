@@ -11,8 +11,6 @@ enum class Trans { No, Yes };
 // C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C
 void sgemm(Trans trans_a, Trans trans_b, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc);
-// y[m or n] = alpha * op(A) x + beta * y for A[m,n]: op(A) = A (y has m entries) or Aᵀ (n).
-void sgemv(Trans trans_a, int m, int n, float alpha, const float* a, int lda, const float* x, float beta, float* y);
 void dgemm(Trans trans_a, Trans trans_b, int m, int n, int k, double alpha, const double* a, int lda,
            const double* b, int ldb, double beta, double* c, int ldc);
 
