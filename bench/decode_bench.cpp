@@ -179,7 +179,9 @@ BENCHMARK_CAPTURE(BM_Decode, gptq4_g128_lm_head, std::string("gptq4_lm_head"))->
 
 // Decode at the evaluator's generation batch (8) after `context` tokens: what attention over the
 // KV caches adds to a step (GSM8K's five-shot prompts are ~900 tokens, then 256 generated). Each
-// step reads every cached key and value once per KV head: kv_MB/step, fp32.
+// step reads every cached key and value once per KV head: kv_MB/step, fp32. After a long context
+// the same run also times steps after 32 tokens and the read-bandwidth probe: the difference is
+// what the longer caches cost, kv_GB/s the rate at which attention read them (against read_GB/s).
 void BM_DecodeContext(benchmark::State& state, const std::string& format) {
   const int64_t batch = state.range(0), context = state.range(1);
   auto model = qs::load_model(model_dir(format));
@@ -187,10 +189,17 @@ void BM_DecodeContext(benchmark::State& state, const std::string& format) {
   StepTiming timing;
   for (auto _ : state) timing = decode_steps(*model, batch, true, 4.0, context);
   const qs::ModelConfig& config = model->config();
+  const double kv_bytes = 2.0 * 4.0 * static_cast<double>(config.n_layers * config.kv_dim() * context * batch);
   state.counters["tok/s"] = static_cast<double>(batch) / timing.wall;
   state.counters["s/step"] = timing.wall;
   state.counters["cpu_s/step"] = timing.cpu;
-  state.counters["kv_MB/step"] = 2.0 * 4.0 * static_cast<double>(config.n_layers * config.kv_dim() * context * batch) / 1e6;
+  state.counters["kv_MB/step"] = kv_bytes / 1e6;
+  if (context <= 32) return;
+  const StepTiming short_context = decode_steps(*model, batch, true, 4.0, 32);
+  const double short_kv_bytes = kv_bytes * 32.0 / static_cast<double>(context);
+  state.counters["s/step_ctx32"] = short_context.wall;
+  state.counters["kv_GB/s"] = (kv_bytes - short_kv_bytes) / (timing.wall - short_context.wall) / 1e9;
+  state.counters["read_GB/s"] = measure_read_bandwidth();
 }
 
 BENCHMARK_CAPTURE(BM_DecodeContext, gptq4_g128, std::string("gptq4"))
