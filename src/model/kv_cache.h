@@ -15,14 +15,13 @@ class KVCache {
  public:
   explicit KVCache(const ModelConfig& config);
   int64_t length() const { return length_; }  // committed tokens (positions 0 .. length-1)
-  int64_t head_dim() const { return head_dim_; }
   // Forget everything after the first `n` tokens (n <= length): reuse a shared prefix.
   void truncate(int64_t n);
 
   // Rows [0, length + pending) of a layer's keys / values of one KV head: head_dim floats each,
   // back to back.
-  const float* keys(int64_t layer, int64_t kv_head) const { return head_rows(layers_[static_cast<size_t>(layer)].keys, layer, kv_head); }
-  const float* values(int64_t layer, int64_t kv_head) const { return head_rows(layers_[static_cast<size_t>(layer)].values, layer, kv_head); }
+  const float* keys(int64_t layer, int64_t kv_head) const { return layer_at(layer).keys.data() + head_offset(layer, kv_head); }
+  const float* values(int64_t layer, int64_t kv_head) const { return layer_at(layer).values.data() + head_offset(layer, kv_head); }
   // Stores `n` new rows of [n_kv_heads · head_dim] floats (row stride ld) at positions
   // [length, length + n) of `layer`; they become visible to length() once commit(n) is called
   // after the last layer.
@@ -35,9 +34,8 @@ class KVCache {
     int64_t capacity = 0;  // positions each head has room for
     std::vector<float> keys, values;  // [n_kv_heads, capacity, head_dim]
   };
-  const float* head_rows(const std::vector<float>& rows, int64_t layer, int64_t kv_head) const {
-    return rows.data() + kv_head * layers_[static_cast<size_t>(layer)].capacity * head_dim_;
-  }
+  const Layer& layer_at(int64_t layer) const { return layers_[static_cast<size_t>(layer)]; }
+  int64_t head_offset(int64_t layer, int64_t kv_head) const { return kv_head * layer_at(layer).capacity * head_dim_; }
   void grow(Layer& layer, int64_t positions) const;
 
   int64_t n_kv_heads_, head_dim_;
